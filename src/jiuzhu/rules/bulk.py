@@ -1,0 +1,343 @@
+"""Reading a caseload for bulk evaluation: JSON Lines (validated per household with the
+Pydantic model) or Parquet (validated column-wise, never row by row in Python).
+
+Both give a Caseload plus the households that could not be read, each with its line and
+reason; a bad household never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from jiuzhu.rules.caseload import INPUT_COLUMNS, RowError, from_households
+from jiuzhu.rules.engine import Caseload
+from jiuzhu.rules.errors import InputError
+from jiuzhu.rules.household import (
+    DISABILITY_KINDS,
+    EMPLOYMENT,
+    SCHOOLING,
+    SELF_CARE,
+    Household,
+    parse_household,
+)
+from jiuzhu.rules.regions import RegionTable, UnknownRegion
+
+
+def read_jsonl(
+    path: Path, regions: RegionTable, progress: Callable[[int], None] | None = None
+) -> tuple[Caseload, np.ndarray, list[RowError]]:
+    """Households from JSON Lines; returns the caseload, each row's line number, the errors."""
+    good: list[Household] = []
+    lines: list[int] = []
+    errors: list[RowError] = []
+    with path.open("r", encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if progress is not None and number % 10_000 == 0:
+                progress(10_000)
+            if not text.strip():
+                continue
+            try:
+                raw = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as exc:
+                errors.append(RowError(number, None, f"not valid JSON: {exc.msg}"))
+                continue
+            try:
+                household = parse_household(raw)
+                regions.leaf_of(household.region)
+            except InputError as exc:
+                errors.append(RowError(number, exc.ref, _reason(exc)))
+                continue
+            except UnknownRegion as exc:
+                errors.append(RowError(number, household.ref, f"region: {exc}"))
+                continue
+            good.append(household)
+            lines.append(number)
+    return from_households(good, regions), np.asarray(lines, dtype=np.int64), errors
+
+
+def _reason(exc: InputError) -> str:
+    return f"{exc.field}: {exc.reason}" if exc.field else exc.reason
+
+
+# -- Parquet ---------------------------------------------------------------------------
+
+_AMOUNT_RE = r"^\s*\d+(\.\d{1,2})?\s*$"
+
+
+def _fen(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """(amount in fen, is-invalid) for a column of yuan in any of the accepted types."""
+    if dtype == pl.Null:
+        return pl.lit(0, dtype=pl.Int64), pl.lit(False)
+    if dtype.is_integer():
+        return (expr.cast(pl.Int64) * 100).fill_null(0), (expr < 0).fill_null(False)
+    if isinstance(dtype, pl.Decimal):
+        scaled = (expr * 100).cast(pl.Decimal(38, 0))
+        exact = (expr * 100) == scaled.cast(pl.Decimal(38, 2))
+        return (scaled.cast(pl.Int64)).fill_null(0), ((expr < 0) | exact.not_()).fill_null(False)
+    if dtype.is_float():
+        scaled = (expr * 100).round(0)
+        bad = (expr < 0) | ((expr * 100 - scaled).abs() > 1e-6) | expr.is_nan()
+        return scaled.cast(pl.Int64, strict=False).fill_null(0), bad.fill_null(False)
+    if dtype == pl.String:
+        text = expr.str.strip_chars()
+        ok = text.str.contains(_AMOUNT_RE)
+        whole = text.str.split(".").list.get(0, null_on_oob=True)
+        frac = text.str.split(".").list.get(1, null_on_oob=True).fill_null("").str.pad_end(2, "0")
+        fen = whole.cast(pl.Int64, strict=False) * 100 + frac.cast(pl.Int64, strict=False).fill_null(0)
+        return pl.when(ok).then(fen).otherwise(0).fill_null(0), (ok.not_() & expr.is_not_null())
+    return pl.lit(0, dtype=pl.Int64), pl.lit(True)
+
+
+def _field(frame: pl.DataFrame, path: str) -> tuple[pl.Expr, pl.DataType]:
+    """An expression for a possibly nested field (a.b) and its type; Null when absent."""
+    head, _, rest = path.partition(".")
+    if head not in frame.columns:
+        return pl.lit(None), pl.Null()
+    expr: pl.Expr = pl.col(head)
+    dtype: pl.DataType = frame.schema[head]
+    for part in rest.split(".") if rest else []:
+        if not isinstance(dtype, pl.Struct):
+            return pl.lit(None), pl.Null()
+        fields = {f.name: f.dtype for f in dtype.fields}
+        if part not in fields:
+            return pl.lit(None), pl.Null()
+        expr, dtype = expr.struct.field(part), fields[part]
+    return expr, dtype
+
+
+def _date(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    if dtype == pl.Null:
+        return pl.lit(None, dtype=pl.Date), pl.lit(False)
+    if dtype == pl.Date:
+        return expr, pl.lit(False)
+    if dtype == pl.Datetime:
+        return expr.dt.date(), pl.lit(False)
+    if dtype == pl.String:
+        parsed = expr.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        return parsed, parsed.is_null() & expr.is_not_null()
+    return pl.lit(None, dtype=pl.Date), expr.is_not_null()
+
+
+def _enum(
+    expr: pl.Expr, dtype: pl.DataType, allowed: Iterable[str], default: str | None
+) -> tuple[pl.Expr, pl.Expr]:
+    if dtype == pl.Null:
+        return pl.lit(default or "", dtype=pl.String), pl.lit(default is None)
+    text = expr.cast(pl.String)
+    bad = text.is_not_null() & text.is_in(list(allowed)).not_()
+    if default is None:
+        bad = bad | text.is_null()
+    return text.fill_null(default or ""), bad
+
+
+def _bool(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    if dtype == pl.Null:
+        return pl.lit(False), pl.lit(False)
+    if dtype == pl.Boolean:
+        return expr.fill_null(False), pl.lit(False)
+    return pl.lit(False), expr.is_not_null()
+
+
+def _int(expr: pl.Expr, dtype: pl.DataType, lo: int, hi: int) -> tuple[pl.Expr, pl.Expr]:
+    if dtype == pl.Null:
+        return pl.lit(0, dtype=pl.Int64), pl.lit(False)
+    if not dtype.is_integer():
+        return pl.lit(0, dtype=pl.Int64), expr.is_not_null()
+    value = expr.cast(pl.Int64)
+    return value.fill_null(0), ((value < lo) | (value > hi)).fill_null(False)
+
+
+class _Checks:
+    """Collects (column expression, invalid flag, message) for one level's frame."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self.columns: list[pl.Expr] = []
+        self.flags: list[tuple[pl.Expr, str]] = []
+
+    def add(self, name: str, pair: tuple[pl.Expr, pl.Expr], message: str) -> None:
+        self.columns.append(pair[0].alias(name))
+        self.flags.append((pair[1], message))
+
+    def amount(self, name: str, path: str, label: str) -> None:
+        expr, dtype = _field(self.frame, path)
+        self.add(name, _fen(expr, dtype), f"{label}: must be an amount ≥ 0 with at most two decimals")
+
+    def result(self) -> tuple[pl.DataFrame, pl.Series]:
+        """The typed columns and, per row, the first error message (null when valid)."""
+        message = pl.lit(None, dtype=pl.String)
+        for flag, text in reversed(self.flags):
+            message = pl.when(flag.fill_null(False)).then(pl.lit(text)).otherwise(message)
+        out = self.frame.select([*self.columns, message.alias("_error")])
+        return out.drop("_error"), out["_error"]
+
+
+def read_parquet(
+    path: Path, regions: RegionTable
+) -> tuple[Caseload, np.ndarray, list[RowError]]:
+    """Households from a Parquet file with the household JSON's nested schema."""
+    try:
+        raw = pl.read_parquet(path)
+    except Exception as exc:  # polars raises several types for a file that is not Parquet
+        raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
+    for needed in ("ref", "region", "residence", "members"):
+        if needed not in raw.columns:
+            raise InputError(f"{path}: missing column {needed!r}")
+    n = raw.height
+    raw = raw.with_row_index("_hh")
+    hh_err = pl.Series("e", [None] * n, dtype=pl.String)
+
+    hc = _Checks(raw)
+    hc.add("ref", (pl.col("ref").cast(pl.String), pl.col("ref").is_null()), "ref: required")
+    region = pl.col("region").cast(pl.String)
+    leaves = sorted(regions.leaves)
+    region_ok = region.str.contains(r"^\d{6}(\d{3}){0,2}$") & region.str.slice(0, 6).is_in(leaves)
+    hc.add("region", (region, region_ok.not_().fill_null(True)),
+           "region: unknown region code (not a county-level or finer GB/T 2260 code)")
+    res_expr, res_type = _field(raw, "residence")
+    res, res_bad = _enum(res_expr, res_type, ("urban", "rural"), None)
+    hc.add("is_urban", (res == "urban", res_bad), "residence: must be 'urban' or 'rural'")
+    hc.amount("assets_financial", "assets.financial", "assets.financial")
+    for col, path_ in (("assets_vehicles", "assets.vehicles"), ("assets_homes", "assets.homes"),
+                       ("assets_business", "assets.business_registrations")):
+        expr, dtype = _field(raw, path_)
+        hc.add(col, _int(expr, dtype, 0, 1000), f"{path_}: must be a whole number 0-1000")
+    for kind in ("medical", "education", "disability"):
+        hc.amount(f"expense_{kind}", f"expenses.{kind}", f"expenses.{kind}")
+    hc.amount("employment_costs", "employment_costs", "employment_costs")
+    pexpr, ptype = _field(raw, "previous.category")
+    hc.add("prev_category", _enum(pexpr, ptype,
+                                  ("tekun", "dibao", "low_income", "rigid_expenditure", "none"), ""),
+           "previous.category: unknown category")
+    hc.amount("prev_benefit", "previous.monthly_benefit", "previous.monthly_benefit")
+    dexpr, dtype_ = _field(raw, "previous.income_exceeded_on")
+    hc.add("prev_exceeded_on", _date(dexpr, dtype_), "previous.income_exceeded_on: not a date")
+    households, h_err = hc.result()
+    households = households.with_columns(county=pl.col("region").str.slice(0, 6))
+    hh_err = h_err
+
+    # members
+    members_raw = (
+        raw.select("_hh", "ref", pl.col("members"))
+        .rename({"ref": "_hh_ref"})
+        .explode("members")
+    )
+    empty = members_raw.filter(pl.col("members").is_null())["_hh"].to_numpy()
+    members_raw = members_raw.filter(pl.col("members").is_not_null()).unnest("members")
+    members_raw = members_raw.with_row_index("_m")
+    mc = _Checks(members_raw)
+    ref_expr, _ = _field(members_raw, "ref")
+    mc.add("ref", (ref_expr.cast(pl.String), ref_expr.is_null()), "members.ref: required")
+    bexpr, btype = _field(members_raw, "birth_date")
+    bdate, bbad = _date(bexpr, btype)
+    mc.add("birth_date", (bdate, bbad | bdate.is_null()), "members.birth_date: a date is required")
+    sexpr, stype = _field(members_raw, "sex")
+    sex, sbad = _enum(sexpr, stype, ("female", "male"), None)
+    mc.add("is_female", (sex == "female", sbad), "members.sex: must be 'female' or 'male'")
+    kexpr, ktype = _field(members_raw, "disability.kind")
+    gexpr, gtype = _field(members_raw, "disability.grade")
+    mc.add("dis_kind", _enum(kexpr, ktype, DISABILITY_KINDS, ""), "members.disability.kind: unknown kind")
+    grade, gbad = _int(gexpr, gtype, 1, 4)
+    mc.add("dis_grade", (grade, gbad | (kexpr.is_not_null() & gexpr.is_null())),
+           "members.disability.grade: must be 1-4")
+    iexpr, itype = _field(members_raw, "serious_illness")
+    mc.add("serious_illness", _bool(iexpr, itype), "members.serious_illness: must be true/false")
+    cexpr, ctype = _field(members_raw, "self_care")
+    mc.add("self_care", _enum(cexpr, ctype, SELF_CARE, "full"), "members.self_care: unknown value")
+    scexpr, sctype = _field(members_raw, "schooling")
+    mc.add("schooling", _enum(scexpr, sctype, SCHOOLING, ""), "members.schooling: unknown value")
+    eexpr, etype = _field(members_raw, "employment")
+    mc.add("employment", _enum(eexpr, etype, EMPLOYMENT, "other"), "members.employment: unknown value")
+    for col in ("unemployed_since", "left_school_on"):
+        expr, dtype = _field(members_raw, col)
+        mc.add(col, _date(expr, dtype), f"members.{col}: not a date")
+    lexpr, ltype = _field(members_raw, "landless")
+    mc.add("landless", _bool(lexpr, ltype), "members.landless: must be true/false")
+    for kind in ("wages", "business", "property", "transfer", "basic_pension", "other"):
+        mc.amount(f"inc_{kind}", f"income.{kind}", f"members.income.{kind}")
+    members, m_err = mc.result()
+    members = members.with_columns(hh=members_raw["_hh"].cast(pl.Int64))
+
+    # supporters
+    if "supporters" in members_raw.columns and isinstance(members_raw.schema["supporters"], pl.List):
+        sup_raw = (
+            members_raw.select("_m", "_hh", "supporters").explode("supporters")
+            .filter(pl.col("supporters").is_not_null()).unnest("supporters")
+        )
+    else:
+        sup_raw = pl.DataFrame({"_m": [], "_hh": []}, schema={"_m": pl.UInt32, "_hh": pl.UInt32})
+    sc = _Checks(sup_raw)
+    aexpr, atype = _field(sup_raw, "able")
+    able, abad = _bool(aexpr, atype)
+    sc.add("sup_able", (pl.when(aexpr.is_null()).then(-1).otherwise(able.cast(pl.Int64)), abad),
+           "members.supporters.able: must be true/false")
+    sbexpr, sbtype = _field(sup_raw, "birth_date")
+    sc.add("sup_birth_date", _date(sbexpr, sbtype), "members.supporters.birth_date: not a date")
+    sc.amount("sup_income", "monthly_income", "members.supporters.monthly_income")
+    skexpr, sktype = _field(sup_raw, "disability.kind")
+    sgexpr, sgtype = _field(sup_raw, "disability.grade")
+    sc.add("sup_dis_kind", _enum(skexpr, sktype, DISABILITY_KINDS, ""),
+           "members.supporters.disability.kind: unknown kind")
+    sc.add("sup_dis_grade", _int(sgexpr, sgtype, 1, 4), "members.supporters.disability.grade: 1-4")
+    saexpr, satype = _field(sup_raw, "assets_within_low_income_rules")
+    sc.add("sup_assets_ok", _bool(saexpr, satype), "members.supporters.assets_within_low_income_rules")
+    supporters, s_err = sc.result()
+    supporters = supporters.with_columns(
+        member=sup_raw["_m"].cast(pl.Int64), hh=sup_raw["_hh"].cast(pl.Int64)
+    )
+
+    # first error per household: household fields, then members, then supporters
+    messages = hh_err.to_list()
+    for hh_index in empty.tolist():
+        messages[hh_index] = messages[hh_index] or "members: at least one member is required"
+    for frame, err in ((members, m_err), (supporters, s_err)):
+        bad = err.is_not_null()
+        if bad.any():
+            for hh_index, text in zip(frame["hh"].filter(bad).to_list(), err.filter(bad).to_list(), strict=True):
+                messages[hh_index] = messages[hh_index] or text
+    dup = members.group_by("hh", "ref").len().filter(pl.col("len") > 1)["hh"].unique().to_list()
+    for hh_index in dup:
+        messages[hh_index] = messages[hh_index] or "members: member refs must be unique within a household"
+
+    caseload = Caseload(
+        {k: households[k] for k in INPUT_COLUMNS["household"]},
+        {k: members[k] for k in INPUT_COLUMNS["member"]},
+        {k: supporters[k] for k in INPUT_COLUMNS["supporter"]},
+    )
+    bad_rows = [i for i, m in enumerate(messages) if m is not None]
+    refs = households["ref"].to_list() if bad_rows else []
+    errors = [RowError(i + 1, refs[i], messages[i]) for i in bad_rows]
+    keep = np.ones(n, dtype=bool)
+    keep[bad_rows] = False
+    lines = np.arange(1, n + 1)[keep]
+    if bad_rows:
+        caseload = caseload.take(keep)
+    return caseload, lines, errors
+
+
+def as_of_default() -> dt.date:
+    return dt.date.today()
+
+
+def write_errors(path: Path, errors: list[RowError]) -> None:
+    """The errors file of a bulk run: CSV with line, ref and reason."""
+    frame = pl.DataFrame(
+        {
+            "line": [e.line for e in errors],
+            "ref": [e.ref for e in errors],
+            "reason": [e.reason for e in errors],
+        },
+        schema={"line": pl.Int64, "ref": pl.String, "reason": pl.String},
+    )
+    frame.write_csv(path)
+
+
+__all__: list[Any] = ["read_jsonl", "read_parquet", "write_errors"]

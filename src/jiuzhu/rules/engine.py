@@ -1,0 +1,236 @@
+"""The engine: orders the catalogue by dependency and evaluates it over a caseload.
+
+One evaluation path (ARCHITECTURE.md): a whole caseload and a single household run through
+the same steps on Polars series; the explanation of one household is the record of every
+step's value on a one-household caseload, so bulk and explanation cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import polars as pl
+
+from jiuzhu.rules.catalogue import CATALOGUE
+from jiuzhu.rules.errors import ParameterError
+from jiuzhu.rules.money import ratio_to_units, yuan_to_fen
+from jiuzhu.rules.params import MONEY_UNITS, ParameterSet, ParamValue, Resolved
+from jiuzhu.rules.steps import PARENT, Level, Step
+
+AS_OF = "as_of"
+PARENT_INDEX: dict[Level, str] = {"member": "hh", "supporter": "member"}
+
+
+@dataclass
+class Caseload:
+    """Households, members and supporters as columns; children point to their parent's row."""
+
+    households: dict[str, pl.Series]
+    members: dict[str, pl.Series]
+    supporters: dict[str, pl.Series]
+
+    def level(self, level: Level) -> dict[str, pl.Series]:
+        return {"household": self.households, "member": self.members, "supporter": self.supporters}[
+            level
+        ]
+
+    def size(self, level: Level) -> int:
+        cols = self.level(level)
+        return next(iter(cols.values())).len() if cols else 0
+
+    def take(self, keep: np.ndarray) -> Caseload:
+        """The caseload restricted to the households where `keep` is true, re-indexed."""
+        new_index = np.cumsum(keep) - 1
+        mkeep = keep[self.members["hh"].to_numpy()]
+        m_new_index = np.cumsum(mkeep) - 1
+        skeep = mkeep[self.supporters["member"].to_numpy()] if self.size("supporter") else mkeep[:0]
+        hh = {k: v.filter(pl.Series(keep)) for k, v in self.households.items()}
+        members = {k: v.filter(pl.Series(mkeep)) for k, v in self.members.items()}
+        members["hh"] = pl.Series("hh", new_index[members["hh"].to_numpy()], dtype=pl.Int64)
+        sups = {k: v.filter(pl.Series(skeep)) for k, v in self.supporters.items()}
+        if sups:
+            sups["member"] = pl.Series(
+                "member", m_new_index[sups["member"].to_numpy()], dtype=pl.Int64
+            )
+            sups["hh"] = members["hh"].gather(sups["member"])
+        return Caseload(hh, members, sups)
+
+
+@dataclass
+class CompiledParams:
+    """Parameter values per county-level region on one date, as engine-typed series."""
+
+    as_of: dt.date
+    counties: list[str]
+    series: dict[str, pl.Series]
+    resolved: dict[str, dict[str, Resolved]]  # county → name → resolution
+    errors: dict[str, str] = field(default_factory=dict)  # county → message
+
+
+def engine_value(value: ParamValue, unit: str) -> object:
+    """A parameter value in the engine's integer types (fen, 1/10,000 ratio units)."""
+    if unit in MONEY_UNITS:
+        assert isinstance(value, Decimal)
+        return yuan_to_fen(value)
+    if unit == "ratio":
+        assert isinstance(value, Decimal)
+        return ratio_to_units(value)
+    if unit == "ratio_list":
+        assert isinstance(value, tuple)
+        return [ratio_to_units(Decimal(v)) for v in value]
+    if unit == "enum_list":
+        assert isinstance(value, tuple)
+        return list(value)
+    return value
+
+
+def _dtype(unit: str) -> pl.DataType:
+    if unit in MONEY_UNITS or unit in ("ratio", "months", "years", "count", "grade", "category"):
+        return pl.Int64()
+    if unit == "bool":
+        return pl.Boolean()
+    if unit == "enum":
+        return pl.String()
+    if unit == "enum_list":
+        return pl.List(pl.String())
+    return pl.List(pl.Int64())
+
+
+class Engine:
+    """The rule catalogue in dependency order, bound to a parameter set."""
+
+    def __init__(self, params: ParameterSet, steps: Iterable[Step] = CATALOGUE) -> None:
+        self.params = params
+        self.steps = order_steps(list(steps))
+        names = {p for s in self.steps for p in s.params}
+        self.param_names = sorted(names)
+
+    def compile(self, counties: Iterable[str], as_of: dt.date) -> CompiledParams:
+        """Resolve every parameter the steps read, for each county, on the as-of date."""
+        county_list = sorted(set(counties))
+        resolved: dict[str, dict[str, Resolved]] = {}
+        errors: dict[str, str] = {}
+        for county in county_list:
+            per: dict[str, Resolved] = {}
+            try:
+                for name in self.param_names:
+                    per[name] = self.params.resolve(name, county, as_of)
+            except ParameterError as exc:
+                errors[county] = str(exc)
+            resolved[county] = per
+        series: dict[str, pl.Series] = {}
+        for name in self.param_names:
+            unit = next(
+                (per[name].unit for per in resolved.values() if name in per), "count"
+            )
+            values = [
+                engine_value(resolved[c][name].value, unit) if name in resolved[c] else None
+                for c in county_list
+            ]
+            series[name] = pl.Series(name, values, dtype=_dtype(unit))
+        return CompiledParams(as_of, county_list, series, resolved, errors)
+
+    def run(
+        self,
+        caseload: Caseload,
+        compiled: CompiledParams,
+        county_index: pl.Series,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> dict[Level, dict[str, pl.Series]]:
+        """Evaluate every step; returns each level's columns, inputs and results together."""
+        cols: dict[Level, dict[str, pl.Series]] = {
+            "household": dict(caseload.households),
+            "member": dict(caseload.members),
+            "supporter": dict(caseload.supporters),
+        }
+        gathers: dict[Level, pl.Series] = {
+            "household": county_index,
+            "member": county_index.gather(caseload.members["hh"]),
+            "supporter": county_index.gather(caseload.supporters["hh"]),
+        }
+        param_cache: dict[tuple[Level, str], pl.Series] = {}
+
+        def param(level: Level, name: str) -> pl.Series:
+            key = (level, name)
+            if key not in param_cache:
+                param_cache[key] = compiled.series[name].gather(gathers[level])
+            return param_cache[key]
+
+        for step in self.steps:
+            if step.kind == "aggregate":
+                child: Level = next(lv for lv, par in PARENT.items() if par == step.level)
+                result = _aggregate(
+                    cols[child][step.source],
+                    cols[child][PARENT_INDEX[child]],
+                    len(next(iter(cols[step.level].values()))),
+                    step.how or "sum",
+                )
+            elif step.kind == "broadcast":
+                result = cols[PARENT[step.level]][step.source].gather(
+                    cols[step.level][PARENT_INDEX[step.level]]
+                )
+            else:
+                assert step.func is not None
+                kwargs: dict[str, object] = {}
+                for name in step.inputs:
+                    kwargs[name] = compiled.as_of if name == AS_OF else cols[step.level][name]
+                for name in step.params:
+                    kwargs[name] = param(step.level, name)
+                result = step.func(**kwargs)
+            cols[step.level][step.name] = result.alias(step.name)
+            if on_step is not None:
+                on_step(step)
+        return cols
+
+
+def _aggregate(values: pl.Series, parent: pl.Series, n: int, how: str) -> pl.Series:
+    """Sum, any or count of child rows per parent row, exactly, in integers."""
+    idx = parent.to_numpy()
+    if how == "count":
+        return pl.Series(np.bincount(idx, minlength=n).astype(np.int64))
+    if values.dtype == pl.Boolean:
+        hits = np.bincount(idx[values.fill_null(False).to_numpy()], minlength=n).astype(np.int64)
+        return pl.Series(hits > 0) if how == "any" else pl.Series(hits)
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, idx, values.fill_null(0).to_numpy().astype(np.int64, copy=False))
+    return pl.Series(out)
+
+
+def order_steps(steps: list[Step]) -> list[Step]:
+    """Steps in an order where every input exists before it is read (catalogue order kept
+    wherever the dependencies allow)."""
+    from jiuzhu.rules.caseload import INPUT_COLUMNS
+
+    available: set[tuple[str, str]] = {(lv, c) for lv, names in INPUT_COLUMNS.items() for c in names}
+    produced = {(s.level, s.name) for s in steps}
+    pending = list(steps)
+    ordered: list[Step] = []
+    while pending:
+        for i, step in enumerate(pending):
+            if all(dep in available for dep in _needs(step)):
+                ordered.append(step)
+                available.add((step.level, step.name))
+                del pending[i]
+                break
+        else:
+            missing = {
+                f"{s.name} needs {lv}.{name}"
+                for s in pending
+                for lv, name in _needs(s)
+                if (lv, name) not in available and (lv, name) not in produced
+            }
+            raise RuntimeError(f"rule catalogue cannot be ordered: {sorted(missing) or pending}")
+    return ordered
+
+
+def _needs(step: Step) -> list[tuple[str, str]]:
+    if step.kind == "aggregate":
+        child = next(lv for lv, par in PARENT.items() if par == step.level)
+        return [(child, step.source)]
+    if step.kind == "broadcast":
+        return [(PARENT[step.level], step.source)]
+    return [(step.level, n) for n in step.inputs if n != AS_OF]

@@ -1,0 +1,336 @@
+"""Decisions: one household with its explanation, or a whole caseload, on the same steps.
+
+The decision of one household is a row of the same frame a bulk run writes, so the JSON of
+`jiuzhu evaluate` and the Parquet of `jiuzhu evaluate-bulk` cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_mask
+from jiuzhu.rules.catalogue.classification import CATEGORY_ORDER
+from jiuzhu.rules.catalogue.employment import EMPLOYMENT_DIFFICULTY
+from jiuzhu.rules.engine import Caseload, CompiledParams, Engine
+from jiuzhu.rules.errors import InputError, ParameterError
+from jiuzhu.rules.household import Household
+from jiuzhu.rules.money import fen_str
+from jiuzhu.rules.params import ParameterSet, Resolved, default_parameters, render_value
+from jiuzhu.rules.regions import UnknownRegion
+from jiuzhu.rules.steps import Level, Step
+
+MONEY_OUTPUTS = (
+    "dibao_urban",
+    "dibao_rural",
+    "dibao",
+    "low_income_line",
+    "tekun",
+    "per_capita_income",
+    "monthly_benefit",
+)
+
+
+class Evaluator:
+    """The engine bound to a parameter set, with the decision and explanation formats."""
+
+    def __init__(self, params: ParameterSet | None = None) -> None:
+        self.params = params if params is not None else default_parameters()
+        self.regions = self.params.regions
+        self.engine = Engine(self.params)
+
+    # -- one household -----------------------------------------------------------------
+    def evaluate(self, household: Household, as_of: dt.date, *, explain: bool = False) -> dict[str, Any]:
+        """The decision JSON for one validated household; InputError when it cannot be made."""
+        try:
+            caseload = from_households([household], self.regions)
+        except UnknownRegion as exc:
+            raise InputError(str(exc), ref=household.ref, field="region") from None
+        problems = check_dates(caseload, as_of)
+        if problems:
+            field, why = problems[0]
+            raise InputError(why, ref=household.ref, field=field)
+        compiled = self.engine.compile(caseload.households["county"].to_list(), as_of)
+        if compiled.errors:
+            raise InputError(next(iter(compiled.errors.values())), ref=household.ref)
+        cols = self._run(caseload, compiled)
+        frame = decisions_frame(self.params, cols, compiled)
+        decision = decision_json(frame.row(0, named=True))
+        if explain:
+            steps = explanation(self.engine.steps, cols, compiled)
+            aid = aid_parameter(self.params, compiled.counties[0], decision["primary_category"], as_of)
+            steps.append(
+                {
+                    "rule": "C-08",
+                    "step": "specialized_aid",
+                    "label_zh": "该层级可获得的专项救助",
+                    "label_en": "Specialized aid this layer opens",
+                    "level": "household",
+                    "value": decision["specialized_aid"],
+                    "parameters": [aid.as_dict()] if aid else [],
+                }
+            )
+            decision["explanation"] = steps
+        return decision
+
+    # -- a caseload --------------------------------------------------------------------
+    def evaluate_caseload(
+        self,
+        caseload: Caseload,
+        as_of: dt.date,
+        *,
+        lines: np.ndarray | None = None,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> tuple[pl.DataFrame, list[RowError]]:
+        """Decisions for every household that can be decided; the others as RowErrors."""
+        n = caseload.size("household")
+        refs = caseload.households["ref"].to_list() if n else []
+        line_of = lines if lines is not None else np.arange(1, n + 1)
+        errors: dict[int, str] = {}
+        for index, (field, why) in check_dates(caseload, as_of).items():
+            errors[index] = f"{field}: {why}"
+        compiled = self.engine.compile(caseload.households["county"].unique().to_list(), as_of)
+        if compiled.errors:
+            county = caseload.households["county"]
+            for code, message in compiled.errors.items():
+                for index in np.flatnonzero((county == code).to_numpy()):
+                    errors.setdefault(int(index), message)
+        if errors:
+            caseload = caseload.take(keep_mask(n, sorted(errors)))
+        cols = self._run(caseload, compiled, on_step)
+        row_errors = [
+            RowError(int(line_of[i]), refs[i], reason) for i, reason in sorted(errors.items())
+        ]
+        return decisions_frame(self.params, cols, compiled), row_errors
+
+    def _run(
+        self,
+        caseload: Caseload,
+        compiled: CompiledParams,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> dict[Level, dict[str, pl.Series]]:
+        lookup = pl.DataFrame(
+            {"county": compiled.counties, "i": np.arange(len(compiled.counties), dtype=np.int64)}
+        )
+        county_index = (
+            caseload.households["county"]
+            .to_frame()
+            .join(lookup, on="county", how="left", maintain_order="left")["i"]
+        )
+        return self.engine.run(caseload, compiled, county_index, on_step)
+
+
+def _fen_to_decimal(name: str) -> pl.Expr:
+    return (pl.col(name).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
+
+
+def _member_lists(members: dict[str, pl.Series], n: int) -> pl.DataFrame:
+    """Per household: refs of 特困 members, of single-person members, and the S-04 labels."""
+    frame = pl.DataFrame(
+        {
+            "hh": members["hh"],
+            "ref": members["ref"],
+            "t": members["is_tekun"],
+            "s": members["single_person_dibao"],
+        }
+        | {label: members[col] for col, label in EMPLOYMENT_DIFFICULTY.items()}
+    )
+    labels = list(EMPLOYMENT_DIFFICULTY.values())
+    frame = frame.with_columns(
+        pl.concat_list([pl.when(pl.col(lb)).then(pl.lit(lb)) for lb in labels])
+        .list.drop_nulls()
+        .alias("kinds")
+    )
+    grouped = frame.group_by("hh").agg(
+        pl.col("ref").filter(pl.col("t")).alias("tekun_members"),
+        pl.col("ref").filter(pl.col("s")).alias("single_person_members"),
+        pl.struct(member=pl.col("ref"), categories=pl.col("kinds"))
+        .filter(pl.col("kinds").list.len() > 0)
+        .alias("employment_difficulty"),
+    )
+    base = pl.DataFrame({"hh": np.arange(n, dtype=np.int64)})
+    return base.join(grouped, on="hh", how="left", maintain_order="left").sort("hh")
+
+
+def decisions_frame(
+    params: ParameterSet, cols: dict[Level, dict[str, pl.Series]], compiled: CompiledParams
+) -> pl.DataFrame:
+    """One row per household in the decision format; money as Decimal(18, 2)."""
+    h = cols["household"]
+    n = h["ref"].len()
+    cat_flags = {
+        "tekun": h["tekun_count"] > 0,
+        "dibao": h["dibao_household"] | (h["single_person_count"] > 0),
+        "low_income": h["low_income"],
+        "rigid_expenditure": h["rigid_expenditure"],
+    }
+    base = pl.DataFrame(
+        {
+            "ref": h["ref"],
+            "region": h["region"],
+            "as_of": pl.repeat(compiled.as_of, n, dtype=pl.Date, eager=True),
+            "dibao_urban": _param_for(h, compiled, "dibao_standard_urban"),
+            "dibao_rural": _param_for(h, compiled, "dibao_standard_rural"),
+            "dibao": h["dibao_standard"],
+            "low_income_line": h["low_income_line"],
+            "tekun": h["tekun_standard"],
+            "per_capita_income": h["per_capita_income"],
+            "primary_category": h["primary_category"],
+            "monthly_benefit": h["monthly_benefit"],
+            "gradual_exit_until": h["gradual_exit_until"],
+            "review_every_months": h["review_every_months"],
+            "county": h["county"],
+        }
+        | {f"_{k}": v for k, v in cat_flags.items()}
+    )
+    base = base.with_columns(
+        pl.concat_list([pl.when(pl.col(f"_{c}")).then(pl.lit(c)) for c in CATEGORY_ORDER])
+        .list.drop_nulls()
+        .alias("categories"),
+        pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
+    ).drop([f"_{c}" for c in CATEGORY_ORDER])
+    aid = _aid_table(params, compiled)
+    base = base.join(aid, on=["county", "primary_category"], how="left", maintain_order="left")
+    base = base.with_columns(pl.col("specialized_aid").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    lists = _member_lists(cols["member"], n)
+    out = pl.concat([base, lists.drop("hh")], how="horizontal")
+    return out.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).select(OUTPUT_COLUMNS)
+
+
+OUTPUT_COLUMNS = [
+    "ref",
+    "region",
+    "as_of",
+    "dibao_urban",
+    "dibao_rural",
+    "dibao",
+    "low_income_line",
+    "tekun",
+    "per_capita_income",
+    "categories",
+    "primary_category",
+    "monthly_benefit",
+    "tekun_members",
+    "single_person_members",
+    "gradual_exit_until",
+    "review_every_months",
+    "employment_difficulty",
+    "specialized_aid",
+]
+
+
+def _param_for(h: dict[str, pl.Series], compiled: CompiledParams, name: str) -> pl.Series:
+    values = {c: compiled.series[name][i] for i, c in enumerate(compiled.counties)}
+    return h["county"].replace_strict(values, return_dtype=pl.Int64, default=None)
+
+
+def _aid_table(params: ParameterSet, compiled: CompiledParams) -> pl.DataFrame:
+    """C-08: the specialized aid each county opens to each layer on the as-of date."""
+    rows: list[dict[str, Any]] = []
+    for county in compiled.counties:
+        if county in compiled.errors:
+            continue
+        for category in CATEGORY_ORDER:
+            resolved = aid_parameter(params, county, category, compiled.as_of)
+            if resolved is not None:
+                rows.append(
+                    {"county": county, "primary_category": category, "specialized_aid": list(resolved.value)}  # type: ignore[arg-type]
+                )
+    schema = {"county": pl.String, "primary_category": pl.String, "specialized_aid": pl.List(pl.String)}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def aid_parameter(
+    params: ParameterSet, county: str, category: str, as_of: dt.date
+) -> Resolved | None:
+    try:
+        return params.resolve(f"aid_opened_{category}", county, as_of)
+    except ParameterError:
+        return None
+
+
+def decision_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The decision JSON of issue #2 from one row of the decisions frame."""
+
+    def money(value: Any) -> str:
+        return f"{value:.2f}"
+
+    return {
+        "ref": row["ref"],
+        "region": row["region"],
+        "as_of": row["as_of"].isoformat(),
+        "standards": {
+            "dibao_urban": money(row["dibao_urban"]),
+            "dibao_rural": money(row["dibao_rural"]),
+            "dibao": money(row["dibao"]),
+            "low_income_line": money(row["low_income_line"]),
+            "tekun": money(row["tekun"]),
+        },
+        "per_capita_income": money(row["per_capita_income"]),
+        "categories": list(row["categories"]),
+        "primary_category": row["primary_category"],
+        "monthly_benefit": money(row["monthly_benefit"]),
+        "tekun_members": list(row["tekun_members"] or []),
+        "single_person_members": list(row["single_person_members"] or []),
+        "gradual_exit_until": (
+            row["gradual_exit_until"].isoformat() if row["gradual_exit_until"] else None
+        ),
+        "review_every_months": row["review_every_months"],
+        "employment_difficulty": {
+            item["member"]: list(item["categories"]) for item in row["employment_difficulty"] or []
+        },
+        "specialized_aid": list(row["specialized_aid"] or []),
+    }
+
+
+def _render(step: Step, value: Any) -> Any:
+    if value is None:
+        return None
+    if step.unit == "yuan":
+        return fen_str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [render_value(v) if not isinstance(v, int) else v for v in value]
+    return value
+
+
+def explanation(
+    steps: list[Step], cols: dict[Level, dict[str, pl.Series]], compiled: CompiledParams
+) -> list[dict[str, Any]]:
+    """Every named step of a one-household run: rule ID, labels, value, parameters used."""
+    county = compiled.counties[0]
+    resolved = compiled.resolved[county]
+    member_refs = cols["member"]["ref"].to_list()
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        if not step.output:
+            continue
+        series = cols[step.level][step.name]
+        entry: dict[str, Any] = {
+            "rule": step.rule_id,
+            "step": step.name,
+            "label_zh": step.label_zh,
+            "label_en": step.label_en,
+            "level": step.level,
+        }
+        if step.level == "household":
+            entry["value"] = _render(step, series[0])
+        elif step.level == "member":
+            entry["values"] = {
+                ref: _render(step, v) for ref, v in zip(member_refs, series.to_list(), strict=True)
+            }
+        else:
+            owners = cols["supporter"]["member"].to_list()
+            entry["values"] = [
+                {"member": member_refs[o], "value": _render(step, v)}
+                for o, v in zip(owners, series.to_list(), strict=True)
+            ]
+        if step.params:
+            entry["parameters"] = [resolved[p].as_dict() for p in step.params]
+        out.append(entry)
+    return out
