@@ -79,9 +79,17 @@ def _fen(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     if dtype.is_integer():
         return (expr.cast(pl.Int64) * 100).fill_null(0), (expr < 0).fill_null(False)
     if isinstance(dtype, pl.Decimal):
-        scaled = (expr * 100).cast(pl.Decimal(38, 0))
-        exact = (expr * 100) == scaled.cast(pl.Decimal(38, 2))
-        return (scaled.cast(pl.Int64)).fill_null(0), ((expr < 0) | exact.not_()).fill_null(False)
+        # the unscaled integer of a decimal with scale 2 is the amount in fen
+        unscaled = expr.to_physical()
+        scale = dtype.scale or 0
+        if scale <= 2:
+            fen = unscaled.cast(pl.Int64) * 10 ** (2 - scale)
+            inexact = pl.lit(False)
+        else:
+            step = 10 ** (scale - 2)
+            fen = (unscaled // step).cast(pl.Int64)
+            inexact = (unscaled % step) != 0
+        return fen.fill_null(0), ((unscaled < 0) | inexact).fill_null(False)
     if dtype.is_float():
         scaled = (expr * 100).round(0)
         bad = (expr < 0) | ((expr * 100 - scaled).abs() > 1e-6) | expr.is_nan()
@@ -172,12 +180,21 @@ class _Checks:
         self.add(name, _fen(expr, dtype), f"{label}: must be an amount ≥ 0 with at most two decimals")
 
     def result(self) -> tuple[pl.DataFrame, pl.Series]:
-        """The typed columns and, per row, the first error message (null when valid)."""
-        message = pl.lit(None, dtype=pl.String)
-        for flag, text in reversed(self.flags):
-            message = pl.when(flag.fill_null(False)).then(pl.lit(text)).otherwise(message)
-        out = self.frame.select([*self.columns, message.alias("_error")])
-        return out.drop("_error"), out["_error"]
+        """The typed columns and, per row, the first error message (null when valid).
+
+        Messages are built only for the rows that have an error, so a clean caseload costs
+        one OR over the flags."""
+        any_bad = pl.any_horizontal([flag.fill_null(False) for flag, _ in self.flags])
+        out = self.frame.select([*self.columns, any_bad.alias("_bad")])
+        errors = pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("_error")
+        bad = out["_bad"]
+        if bad.any():
+            message = pl.lit(None, dtype=pl.String)
+            for flag, text in reversed(self.flags):
+                message = pl.when(flag.fill_null(False)).then(pl.lit(text)).otherwise(message)
+            rows = self.frame.filter(bad).select(message.alias("_error"))["_error"]
+            errors = errors.scatter(bad.arg_true(), rows)
+        return out.drop("_bad"), errors
 
 
 def read_parquet(
@@ -225,13 +242,13 @@ def read_parquet(
     hh_err = h_err
 
     # members
+    sizes = raw["members"].list.len().fill_null(0)
+    empty = (sizes == 0).arg_true().to_numpy()
     members_raw = (
-        raw.select("_hh", "ref", pl.col("members"))
-        .rename({"ref": "_hh_ref"})
-        .explode("members")
+        raw.select("_hh", pl.col("members"))
+        .explode("members", empty_as_null=False, keep_nulls=False)
+        .unnest("members")
     )
-    empty = members_raw.filter(pl.col("members").is_null())["_hh"].to_numpy()
-    members_raw = members_raw.filter(pl.col("members").is_not_null()).unnest("members")
     members_raw = members_raw.with_row_index("_m")
     mc = _Checks(members_raw)
     ref_expr, _ = _field(members_raw, "ref")
@@ -269,8 +286,9 @@ def read_parquet(
     # supporters
     if "supporters" in members_raw.columns and isinstance(members_raw.schema["supporters"], pl.List):
         sup_raw = (
-            members_raw.select("_m", "_hh", "supporters").explode("supporters")
-            .filter(pl.col("supporters").is_not_null()).unnest("supporters")
+            members_raw.select("_m", "_hh", "supporters")
+            .explode("supporters", empty_as_null=False, keep_nulls=False)
+            .unnest("supporters")
         )
     else:
         sup_raw = pl.DataFrame({"_m": [], "_hh": []}, schema={"_m": pl.UInt32, "_hh": pl.UInt32})
@@ -303,7 +321,15 @@ def read_parquet(
         if bad.any():
             for hh_index, text in zip(frame["hh"].filter(bad).to_list(), err.filter(bad).to_list(), strict=True):
                 messages[hh_index] = messages[hh_index] or text
-    dup = members.group_by("hh", "ref").len().filter(pl.col("len") > 1)["hh"].unique().to_list()
+    # duplicate member refs: members of a household are contiguous, so comparing each ref
+    # with the next 1 … (largest household − 1) rows finds every duplicate
+    longest = int(sizes.max() or 0)
+    same = pl.lit(False)
+    for d in range(1, longest):
+        same = same | (
+            (pl.col("hh") == pl.col("hh").shift(-d)) & (pl.col("ref") == pl.col("ref").shift(-d))
+        ).fill_null(False)
+    dup = members.select("hh", same.alias("d")).filter("d")["hh"].unique().to_list()
     for hh_index in dup:
         messages[hh_index] = messages[hh_index] or "members: member refs must be unique within a household"
 

@@ -106,6 +106,7 @@ class Engine:
     def __init__(self, params: ParameterSet, steps: Iterable[Step] = CATALOGUE) -> None:
         self.params = params
         self.steps = order_steps(list(steps))
+        self.waves = make_waves(self.steps)
         names = {p for s in self.steps for p in s.params}
         self.param_names = sorted(names)
 
@@ -140,51 +141,80 @@ class Engine:
         compiled: CompiledParams,
         county_index: pl.Series,
         on_step: Callable[[Step], None] | None = None,
-    ) -> dict[Level, dict[str, pl.Series]]:
-        """Evaluate every step; returns each level's columns, inputs and results together."""
-        cols: dict[Level, dict[str, pl.Series]] = {
-            "household": dict(caseload.households),
-            "member": dict(caseload.members),
-            "supporter": dict(caseload.supporters),
-        }
-        gathers: dict[Level, pl.Series] = {
-            "household": county_index,
-            "member": county_index.gather(caseload.members["hh"]),
-            "supporter": county_index.gather(caseload.supporters["hh"]),
-        }
-        param_cache: dict[tuple[Level, str], pl.Series] = {}
+    ) -> dict[Level, pl.DataFrame]:
+        """Evaluate every step; returns each level's frame, inputs and results together.
 
-        def param(level: Level, name: str) -> pl.Series:
-            key = (level, name)
-            if key not in param_cache:
-                param_cache[key] = compiled.series[name].gather(gathers[level])
-            return param_cache[key]
-
-        for step in self.steps:
-            if step.kind == "aggregate":
-                child: Level = next(lv for lv, par in PARENT.items() if par == step.level)
-                result = _aggregate(
-                    cols[child][step.source],
-                    cols[child][PARENT_INDEX[child]],
-                    len(next(iter(cols[step.level].values()))),
-                    step.how or "sum",
+        Rule steps of one level and one dependency depth are independent, so each such wave
+        is one `with_columns` that Polars runs in parallel; aggregation to the parent and
+        broadcast to the children are exact integer NumPy operations between waves.
+        """
+        frames: dict[Level, pl.DataFrame] = {
+            "household": pl.DataFrame(caseload.households).with_columns(_cidx=county_index),
+            "member": pl.DataFrame(caseload.members).with_columns(
+                _cidx=county_index.gather(caseload.members["hh"])
+            ),
+            "supporter": pl.DataFrame(caseload.supporters).with_columns(
+                _cidx=county_index.gather(caseload.supporters["hh"])
+            ),
+        }
+        param_exprs = {name: _param_expr(compiled.series[name]) for name in self.param_names}
+        for wave in self.waves:
+            first = wave[0]
+            level = first.level
+            if first.kind == "rule":
+                frames[level] = frames[level].with_columns(
+                    _call(step, compiled.as_of, param_exprs).alias(step.name) for step in wave
                 )
-            elif step.kind == "broadcast":
-                result = cols[PARENT[step.level]][step.source].gather(
-                    cols[step.level][PARENT_INDEX[step.level]]
+            elif first.kind == "aggregate":
+                child: Level = next(lv for lv, par in PARENT.items() if par == level)
+                n = frames[level].height
+                idx = frames[child][PARENT_INDEX[child]]
+                frames[level] = frames[level].with_columns(
+                    _aggregate(frames[child][s.source], idx, n, s.how or "sum").alias(s.name)
+                    for s in wave
                 )
             else:
-                assert step.func is not None
-                kwargs: dict[str, object] = {}
-                for name in step.inputs:
-                    kwargs[name] = compiled.as_of if name == AS_OF else cols[step.level][name]
-                for name in step.params:
-                    kwargs[name] = param(step.level, name)
-                result = step.func(**kwargs)
-            cols[step.level][step.name] = result.alias(step.name)
+                idx = frames[level][PARENT_INDEX[level]]
+                parent = frames[PARENT[level]]
+                frames[level] = frames[level].with_columns(
+                    parent[s.source].gather(idx).alias(s.name) for s in wave
+                )
             if on_step is not None:
-                on_step(step)
-        return cols
+                for step in wave:
+                    on_step(step)
+        return frames
+
+
+def _param_expr(values: pl.Series) -> pl.Expr:
+    """A parameter as an expression: a literal when every county of the run shares its value
+    (Polars then folds branches that cannot apply), else a per-row lookup by county."""
+    if values.len() > 0 and values.null_count() == 0 and values.n_unique() == 1:
+        first = values[0]
+        scalar = first.to_list() if isinstance(first, pl.Series) else first
+        return pl.lit(scalar, dtype=values.dtype)
+    return pl.lit(values).gather(pl.col("_cidx"))
+
+
+def _call(step: Step, as_of: dt.date, params: dict[str, pl.Expr]) -> pl.Expr:
+    assert step.func is not None
+    kwargs: dict[str, object] = {
+        name: as_of if name == AS_OF else pl.col(name) for name in step.inputs
+    }
+    kwargs.update({name: params[name] for name in step.params})
+    return step.func(**kwargs)
+
+
+def make_waves(steps: list[Step]) -> list[list[Step]]:
+    """Group ordered steps into waves: same level and kind, no step reading another's output."""
+    depth: dict[tuple[str, str], int] = {}
+    for step in steps:
+        deps = [depth.get(d, 0) for d in _needs(step)]
+        depth[(step.level, step.name)] = 1 + max(deps, default=0)
+    groups: dict[tuple[int, str, str], list[Step]] = {}
+    for step in steps:
+        key = (depth[(step.level, step.name)], step.level, step.kind)
+        groups.setdefault(key, []).append(step)
+    return [groups[k] for k in sorted(groups)]
 
 
 def _aggregate(values: pl.Series, parent: pl.Series, n: int, how: str) -> pl.Series:

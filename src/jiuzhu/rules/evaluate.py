@@ -88,7 +88,6 @@ class Evaluator:
     ) -> tuple[pl.DataFrame, list[RowError]]:
         """Decisions for every household that can be decided; the others as RowErrors."""
         n = caseload.size("household")
-        refs = caseload.households["ref"].to_list() if n else []
         line_of = lines if lines is not None else np.arange(1, n + 1)
         errors: dict[int, str] = {}
         for index, (field, why) in check_dates(caseload, as_of).items():
@@ -99,11 +98,14 @@ class Evaluator:
             for code, message in compiled.errors.items():
                 for index in np.flatnonzero((county == code).to_numpy()):
                     errors.setdefault(int(index), message)
+        caseload_refs = caseload.households["ref"]
         if errors:
             caseload = caseload.take(keep_mask(n, sorted(errors)))
         cols = self._run(caseload, compiled, on_step)
+        refs = caseload_refs.gather(sorted(errors)).to_list() if errors else []
         row_errors = [
-            RowError(int(line_of[i]), refs[i], reason) for i, reason in sorted(errors.items())
+            RowError(int(line_of[i]), ref, reason)
+            for (i, reason), ref in zip(sorted(errors.items()), refs, strict=True)
         ]
         return decisions_frame(self.params, cols, compiled), row_errors
 
@@ -112,7 +114,7 @@ class Evaluator:
         caseload: Caseload,
         compiled: CompiledParams,
         on_step: Callable[[Step], None] | None = None,
-    ) -> dict[Level, dict[str, pl.Series]]:
+    ) -> dict[Level, pl.DataFrame]:
         lookup = pl.DataFrame(
             {"county": compiled.counties, "i": np.arange(len(compiled.counties), dtype=np.int64)}
         )
@@ -128,36 +130,55 @@ def _fen_to_decimal(name: str) -> pl.Expr:
     return (pl.col(name).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
 
 
-def _member_lists(members: dict[str, pl.Series], n: int) -> pl.DataFrame:
-    """Per household: refs of 特困 members, of single-person members, and the S-04 labels."""
-    frame = pl.DataFrame(
+def _flag_lists(labels: list[str]) -> pl.DataFrame:
+    """Every combination of flags as a bit code → the list of labels that are set."""
+    codes = range(1 << len(labels))
+    return pl.DataFrame(
         {
-            "hh": members["hh"],
-            "ref": members["ref"],
-            "t": members["is_tekun"],
-            "s": members["single_person_dibao"],
-        }
-        | {label: members[col] for col, label in EMPLOYMENT_DIFFICULTY.items()}
+            "code": pl.Series(list(codes), dtype=pl.Int64),
+            "labels": [[lb for i, lb in enumerate(labels) if c >> i & 1] for c in codes],
+        },
+        schema={"code": pl.Int64, "labels": pl.List(pl.String)},
     )
-    labels = list(EMPLOYMENT_DIFFICULTY.values())
-    frame = frame.with_columns(
-        pl.concat_list([pl.when(pl.col(lb)).then(pl.lit(lb)) for lb in labels])
-        .list.drop_nulls()
-        .alias("kinds")
-    )
-    grouped = frame.group_by("hh").agg(
-        pl.col("ref").filter(pl.col("t")).alias("tekun_members"),
-        pl.col("ref").filter(pl.col("s")).alias("single_person_members"),
-        pl.struct(member=pl.col("ref"), categories=pl.col("kinds"))
-        .filter(pl.col("kinds").list.len() > 0)
+
+
+def _bit_code(columns: list[str]) -> pl.Expr:
+    return pl.sum_horizontal(pl.col(c).cast(pl.Int64) * (1 << i) for i, c in enumerate(columns))
+
+
+_EMPTY = pl.lit([], dtype=pl.List(pl.String))
+
+
+def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Per household: refs of 特困 members, of single-person members, and the S-04 labels.
+
+    Only flagged members are grouped, so the cost follows the few, not the caseload."""
+    emp_cols = list(EMPLOYMENT_DIFFICULTY)
+    flagged = members.select(
+        "hh", "ref", "is_tekun", "single_person_dibao", _bit_code(emp_cols).alias("code")
+    ).filter(pl.col("is_tekun") | pl.col("single_person_dibao") | (pl.col("code") > 0))
+    table = _flag_lists(list(EMPLOYMENT_DIFFICULTY.values()))
+    flagged = flagged.join(table, on="code", how="left")
+    grouped = flagged.group_by("hh").agg(
+        pl.col("ref").filter(pl.col("is_tekun")).alias("tekun_members"),
+        pl.col("ref").filter(pl.col("single_person_dibao")).alias("single_person_members"),
+        pl.struct(member=pl.col("ref"), categories=pl.col("labels"))
+        .filter(pl.col("code") > 0)
         .alias("employment_difficulty"),
     )
     base = pl.DataFrame({"hh": np.arange(n, dtype=np.int64)})
-    return base.join(grouped, on="hh", how="left", maintain_order="left").sort("hh")
+    out = base.join(grouped, on="hh", how="left", maintain_order="left")
+    return out.with_columns(
+        pl.col("tekun_members").fill_null(_EMPTY),
+        pl.col("single_person_members").fill_null(_EMPTY),
+        pl.col("employment_difficulty").fill_null(
+            pl.lit([], dtype=out.schema["employment_difficulty"])
+        ),
+    )
 
 
 def decisions_frame(
-    params: ParameterSet, cols: dict[Level, dict[str, pl.Series]], compiled: CompiledParams
+    params: ParameterSet, cols: dict[Level, pl.DataFrame], compiled: CompiledParams
 ) -> pl.DataFrame:
     """One row per household in the decision format; money as Decimal(18, 2)."""
     h = cols["household"]
@@ -187,12 +208,20 @@ def decisions_frame(
         }
         | {f"_{k}": v for k, v in cat_flags.items()}
     )
-    base = base.with_columns(
-        pl.concat_list([pl.when(pl.col(f"_{c}")).then(pl.lit(c)) for c in CATEGORY_ORDER])
-        .list.drop_nulls()
-        .alias("categories"),
-        pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
-    ).drop([f"_{c}" for c in CATEGORY_ORDER])
+    flag_cols = [f"_{c}" for c in CATEGORY_ORDER]
+    base = (
+        base.with_columns(
+            _bit_code(flag_cols).alias("_code"),
+            pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
+        )
+        .join(
+            _flag_lists(list(CATEGORY_ORDER)).rename({"code": "_code", "labels": "categories"}),
+            on="_code",
+            how="left",
+            maintain_order="left",
+        )
+        .drop([*flag_cols, "_code"])
+    )
     aid = _aid_table(params, compiled)
     base = base.join(aid, on=["county", "primary_category"], how="left", maintain_order="left")
     base = base.with_columns(pl.col("specialized_aid").fill_null(pl.lit([], dtype=pl.List(pl.String))))
@@ -223,7 +252,7 @@ OUTPUT_COLUMNS = [
 ]
 
 
-def _param_for(h: dict[str, pl.Series], compiled: CompiledParams, name: str) -> pl.Series:
+def _param_for(h: pl.DataFrame, compiled: CompiledParams, name: str) -> pl.Series:
     values = {c: compiled.series[name][i] for i, c in enumerate(compiled.counties)}
     return h["county"].replace_strict(values, return_dtype=pl.Int64, default=None)
 
@@ -300,7 +329,7 @@ def _render(step: Step, value: Any) -> Any:
 
 
 def explanation(
-    steps: list[Step], cols: dict[Level, dict[str, pl.Series]], compiled: CompiledParams
+    steps: list[Step], cols: dict[Level, pl.DataFrame], compiled: CompiledParams
 ) -> list[dict[str, Any]]:
     """Every named step of a one-household run: rule ID, labels, value, parameters used."""
     county = compiled.counties[0]

@@ -32,7 +32,7 @@ class Step:
     label_en: str
     inputs: tuple[str, ...]
     params: tuple[str, ...]
-    func: Callable[..., pl.Series] | None
+    func: Callable[..., pl.Expr] | None
     kind: Kind = "rule"
     source: str = ""
     how: AggHow | None = None
@@ -51,10 +51,10 @@ def rule(
     en: str,
     params: tuple[str, ...] = (),
     unit: str | None = None,
-) -> Callable[[Callable[..., pl.Series]], Callable[..., pl.Series]]:
+) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a function as the step named after it; its arguments are its inputs."""
 
-    def register(func: Callable[..., pl.Series]) -> Callable[..., pl.Series]:
+    def register(func: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         names = tuple(inspect.signature(func).parameters)
         missing = [p for p in params if p not in names]
         if missing:

@@ -1,4 +1,7 @@
-"""Vector helpers shared by the rule steps: ages, elapsed months, exact fen arithmetic."""
+"""Expression helpers shared by the rule steps: ages, elapsed months, exact fen arithmetic.
+
+Rules are Polars expressions over the columns of one level; these helpers keep them short.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,15 @@ import polars as pl
 from jiuzhu.rules.money import RATIO_SCALE
 
 
-def whole_years(born: pl.Series, as_of: dt.date) -> pl.Series:
+def whole_years(born: pl.Expr, as_of: dt.date) -> pl.Expr:
     """Completed years between each date and `as_of` (a birthday counts on its day)."""
     not_yet = (born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)) > (
         as_of.month * 100 + as_of.day
     )
-    return (as_of.year - born.dt.year().cast(pl.Int32) - not_yet.cast(pl.Int32)).alias("years")
+    return (as_of.year - born.dt.year().cast(pl.Int32) - not_yet.cast(pl.Int32)).cast(pl.Int64)
 
 
-def whole_months(since: pl.Series, as_of: dt.date) -> pl.Series:
+def whole_months(since: pl.Expr, as_of: dt.date) -> pl.Expr:
     """Completed months between each date and `as_of`; null where the date is null."""
     months = (as_of.year - since.dt.year().cast(pl.Int32)) * 12 + (
         as_of.month - since.dt.month().cast(pl.Int32)
@@ -25,32 +28,40 @@ def whole_months(since: pl.Series, as_of: dt.date) -> pl.Series:
     return months - (since.dt.day().cast(pl.Int32) > as_of.day).cast(pl.Int32)
 
 
-def times_ratio(fen: pl.Series, ratio_units: pl.Series) -> pl.Series:
+def times_ratio(fen: pl.Expr, ratio_units: pl.Expr) -> pl.Expr:
     """fen × ratio, rounded half up to the fen, in integers (ratio in 1/10,000 units)."""
     return (fen * ratio_units + RATIO_SCALE // 2) // RATIO_SCALE
 
 
-def div_half_up(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
+def div_half_up(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     """Integer division rounded half up, for non-negative numerators and positive divisors."""
     return (numerator * 2 + denominator) // (denominator * 2)
 
 
-def minimum(a: pl.Series, b: pl.Series) -> pl.Series:
-    """Element-wise minimum of two series of one length."""
-    return a.zip_with(a <= b, b)
+def minimum(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    return pl.min_horizontal(a, b)
 
 
-def clip_zero(values: pl.Series) -> pl.Series:
+def clip_zero(values: pl.Expr) -> pl.Expr:
     return values.clip(lower_bound=0)
 
 
-def where(cond: pl.Series, then: pl.Series | int, otherwise: pl.Series | int) -> pl.Series:
-    """Element-wise choice between two series (or integer scalars) of the length of `cond`."""
-    n = cond.len()
-    a = then if isinstance(then, pl.Series) else pl.repeat(then, n, dtype=pl.Int64, eager=True)
-    b = (
-        otherwise
-        if isinstance(otherwise, pl.Series)
-        else pl.repeat(otherwise, n, dtype=pl.Int64, eager=True)
-    )
-    return a.zip_with(cond.fill_null(False), b)
+def where(cond: pl.Expr, then: pl.Expr | int, otherwise: pl.Expr | int) -> pl.Expr:
+    """Element-wise choice; integer scalars become Int64 literals."""
+    a = pl.lit(then, dtype=pl.Int64) if isinstance(then, int) else then
+    b = pl.lit(otherwise, dtype=pl.Int64) if isinstance(otherwise, int) else otherwise
+    return pl.when(cond).then(a).otherwise(b)
+
+
+def counted(amount: pl.Expr, flag: pl.Expr) -> pl.Expr:
+    """An amount where a boolean parameter says it counts, else 0."""
+    return amount * flag.cast(pl.Int64)
+
+
+def add_months(day: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """The same day `months` later, clamped to the end of a shorter month (Jan 31 + 1 → Feb 28),
+    in integer arithmetic (no per-row duration strings)."""
+    total = day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1 + months
+    year, month = total // 12, total % 12 + 1
+    last = pl.date(year, month, 1).dt.month_end().dt.day().cast(pl.Int64)
+    return pl.date(year, month, pl.min_horizontal(day.dt.day().cast(pl.Int64), last))

@@ -8,18 +8,21 @@ import polars as pl
 
 from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, rule
-from jiuzhu.rules.vector import clip_zero, div_half_up, times_ratio, where
+from jiuzhu.rules.vector import add_months, clip_zero, div_half_up, times_ratio, where
+
+
+MAX_TIERS = 8  # a tier list longer than this is refused when parameters are checked
 
 
 def by_method(
-    standard: pl.Series,
-    income: pl.Series,
-    members: pl.Series,
-    paid_members: pl.Series,
-    method: pl.Series,
-    tier_min_gap: pl.Series,
-    tier_share: pl.Series,
-) -> pl.Series:
+    standard: pl.Expr,
+    income: pl.Expr,
+    members: pl.Expr | int,
+    paid_members: pl.Expr | int,
+    method: pl.Expr,
+    tier_min_gap: pl.Expr,
+    tier_share: pl.Expr,
+) -> pl.Expr:
     """B-01: the dibao amount for `paid_members` of a household of `members`.
 
     By difference: (standard − per-capita income) × paid members, computed exactly as
@@ -27,19 +30,18 @@ def by_method(
     income) ÷ standard selects the highest tier whose minimum gap it reaches, and each paid
     member receives that tier's share of the standard.
     """
-    shortfall = clip_zero(members * standard - income)
-    difference = div_half_up(shortfall * paid_members, members)
-    if not (method == "tier").any():
-        return difference
-    gap = shortfall * RATIO_SCALE // (members * standard).clip(lower_bound=1)
-    share = pl.repeat(0, gap.len(), dtype=pl.Int64, eager=True)
-    longest = int(tier_min_gap.list.len().max() or 0)
-    for i in range(longest):
+    n = pl.lit(members, dtype=pl.Int64) if isinstance(members, int) else members
+    paid = pl.lit(paid_members, dtype=pl.Int64) if isinstance(paid_members, int) else paid_members
+    shortfall = clip_zero(n * standard - income)
+    difference = div_half_up(shortfall * paid, n)
+    gap = shortfall * RATIO_SCALE // (n * standard).clip(lower_bound=1)
+    share: pl.Expr = pl.lit(0, dtype=pl.Int64)
+    for i in range(MAX_TIERS):
         floor = tier_min_gap.list.get(i, null_on_oob=True)
         reached = ((gap >= floor) & (shortfall > 0)).fill_null(False)
-        share = tier_share.list.get(i, null_on_oob=True).zip_with(reached, share)
-    tiered = times_ratio(standard, share) * paid_members
-    return tiered.zip_with(method == "tier", difference)
+        share = pl.when(reached).then(tier_share.list.get(i, null_on_oob=True)).otherwise(share)
+    tiered = times_ratio(standard, share) * paid
+    return pl.when(method == "tier").then(tiered).otherwise(difference)
 
 
 @rule(
@@ -51,19 +53,24 @@ def by_method(
     unit="yuan",
 )
 def care_allowance(
-    self_care: pl.Series,
-    care_allowance_full: pl.Series,
-    care_allowance_partial: pl.Series,
-    care_allowance_none: pl.Series,
-) -> pl.Series:
-    partial_or_none = care_allowance_partial.zip_with(self_care == "partial", care_allowance_none)
-    return care_allowance_full.zip_with(self_care == "full", partial_or_none)
+    self_care: pl.Expr,
+    care_allowance_full: pl.Expr,
+    care_allowance_partial: pl.Expr,
+    care_allowance_none: pl.Expr,
+) -> pl.Expr:
+    return (
+        pl.when(self_care == "full")
+        .then(care_allowance_full)
+        .when(self_care == "partial")
+        .then(care_allowance_partial)
+        .otherwise(care_allowance_none)
+    )
 
 
 @rule("B-02", level="member", zh="特困人员供养金额", en="特困 support paid", unit="yuan")
 def tekun_benefit(
-    is_tekun: pl.Series, hh_tekun_standard: pl.Series, care_allowance: pl.Series
-) -> pl.Series:
+    is_tekun: pl.Expr, hh_tekun_standard: pl.Expr, care_allowance: pl.Expr
+) -> pl.Expr:
     return where(is_tekun, hh_tekun_standard + care_allowance, 0)
 
 
@@ -79,20 +86,19 @@ METHOD_PARAMS = ("dibao_benefit_method", "dibao_tier_min_gap", "dibao_tier_share
     unit="yuan",
 )
 def single_person_benefit(
-    single_person_dibao: pl.Series,
-    income_counted: pl.Series,
-    hh_dibao_standard: pl.Series,
-    dibao_benefit_method: pl.Series,
-    dibao_tier_min_gap: pl.Series,
-    dibao_tier_share: pl.Series,
-) -> pl.Series:
+    single_person_dibao: pl.Expr,
+    income_counted: pl.Expr,
+    hh_dibao_standard: pl.Expr,
+    dibao_benefit_method: pl.Expr,
+    dibao_tier_min_gap: pl.Expr,
+    dibao_tier_share: pl.Expr,
+) -> pl.Expr:
     """A household of one: the member's own counted income against the standard."""
-    one = pl.repeat(1, income_counted.len(), dtype=pl.Int64, eager=True)
     amount = by_method(
         hh_dibao_standard,
         income_counted,
-        one,
-        one,
+        1,
+        1,
         dibao_benefit_method,
         dibao_tier_min_gap,
         dibao_tier_share,
@@ -108,15 +114,15 @@ aggregate("C-05", "single_person_total", "single_person_benefit", "sum", level="
 
 @rule("B-01", level="household", zh="家庭低保金", en="Household dibao paid", params=METHOD_PARAMS, unit="yuan")
 def dibao_benefit(
-    dibao_eligible: pl.Series,
-    dibao_standard: pl.Series,
-    income_net: pl.Series,
-    members_count: pl.Series,
-    tekun_count: pl.Series,
-    dibao_benefit_method: pl.Series,
-    dibao_tier_min_gap: pl.Series,
-    dibao_tier_share: pl.Series,
-) -> pl.Series:
+    dibao_eligible: pl.Expr,
+    dibao_standard: pl.Expr,
+    income_net: pl.Expr,
+    members_count: pl.Expr,
+    tekun_count: pl.Expr,
+    dibao_benefit_method: pl.Expr,
+    dibao_tier_min_gap: pl.Expr,
+    dibao_tier_share: pl.Expr,
+) -> pl.Expr:
     """Paid for the members not already supported as 特困."""
     amount = by_method(
         dibao_standard,
@@ -138,14 +144,14 @@ def dibao_benefit(
     params=("gradual_exit_months",),
 )
 def gradual_exit_until(
-    prev_category: pl.Series,
-    prev_exceeded_on: pl.Series,
-    dibao_eligible: pl.Series,
-    assets_ok_dibao: pl.Series,
-    employed_count: pl.Series,
-    gradual_exit_months: pl.Series,
+    prev_category: pl.Expr,
+    prev_exceeded_on: pl.Expr,
+    dibao_eligible: pl.Expr,
+    assets_ok_dibao: pl.Expr,
+    employed_count: pl.Expr,
+    gradual_exit_months: pl.Expr,
     as_of: dt.date,
-) -> pl.Series:
+) -> pl.Expr:
     """A dibao household whose income rose above the standard while a member works keeps its
     benefit for the parameter's months, counted from the day income exceeded the standard."""
     applies = (
@@ -154,23 +160,19 @@ def gradual_exit_until(
         & assets_ok_dibao
         & (employed_count > 0)
     )
-    frame = pl.DataFrame({"start": prev_exceeded_on.fill_null(as_of), "m": gradual_exit_months})
-    until = frame.select(
-        (pl.col("start").dt.offset_by(pl.format("{}mo", pl.col("m"))) - dt.timedelta(days=1))
-    ).to_series()
-    keep = applies & (until >= as_of) & (gradual_exit_months > 0)
-    return until.zip_with(
-        keep.fill_null(False), pl.repeat(None, until.len(), dtype=pl.Date, eager=True)
-    )
+    start = prev_exceeded_on.fill_null(pl.lit(as_of))
+    until = add_months(start, gradual_exit_months) - dt.timedelta(days=1)
+    keep = applies & (until >= pl.lit(as_of)) & (gradual_exit_months > 0)
+    return pl.when(keep.fill_null(False)).then(until).otherwise(pl.lit(None, dtype=pl.Date))
 
 
 @rule("B-03", level="household", zh="处于渐退期", en="In gradual exit")
-def in_gradual_exit(gradual_exit_until: pl.Series) -> pl.Series:
+def in_gradual_exit(gradual_exit_until: pl.Expr) -> pl.Expr:
     return gradual_exit_until.is_not_null()
 
 
 @rule("C-08", level="household", zh="低保家庭（含渐退期）", en="Dibao household (incl. gradual exit)")
-def dibao_household(dibao_eligible: pl.Series, in_gradual_exit: pl.Series) -> pl.Series:
+def dibao_household(dibao_eligible: pl.Expr, in_gradual_exit: pl.Expr) -> pl.Expr:
     return dibao_eligible | in_gradual_exit
 
 
@@ -183,18 +185,21 @@ def dibao_household(dibao_eligible: pl.Series, in_gradual_exit: pl.Series) -> pl
     unit="yuan",
 )
 def monthly_benefit(
-    tekun_total: pl.Series,
-    dibao_benefit: pl.Series,
-    in_gradual_exit: pl.Series,
-    prev_benefit: pl.Series,
-    single_person_total: pl.Series,
-    rounding_unit: pl.Series,
-    rounding_mode: pl.Series,
-) -> pl.Series:
+    tekun_total: pl.Expr,
+    dibao_benefit: pl.Expr,
+    in_gradual_exit: pl.Expr,
+    prev_benefit: pl.Expr,
+    single_person_total: pl.Expr,
+    rounding_unit: pl.Expr,
+    rounding_mode: pl.Expr,
+) -> pl.Expr:
     continued = where(in_gradual_exit, prev_benefit, 0)
     raw = tekun_total + dibao_benefit + continued + single_person_total
     step = where(rounding_unit == "yuan", 100, where(rounding_unit == "jiao", 10, 1))
-    half_up = (raw + step // 2) // step * step
-    up = (raw + step - 1) // step * step
-    down = raw // step * step
-    return half_up.zip_with(rounding_mode == "half_up", up.zip_with(rounding_mode == "up", down))
+    return (
+        pl.when(rounding_mode == "half_up")
+        .then((raw + step // 2) // step * step)
+        .when(rounding_mode == "up")
+        .then((raw + step - 1) // step * step)
+        .otherwise(raw // step * step)
+    )

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from jiuzhu.rules.steps import aggregate, broadcast, rule
-from jiuzhu.rules.vector import times_ratio, whole_years
+from jiuzhu.rules.vector import times_ratio, where, whole_years
 
 IN_SCHOOL_STAYING_COVERED = ("compulsory", "high_school", "secondary_vocational")  # C-02
 
@@ -20,7 +20,7 @@ IN_SCHOOL_STAYING_COVERED = ("compulsory", "high_school", "secondary_vocational"
     params=("dibao_standard_urban", "low_income_multiplier"),
     unit="yuan",
 )
-def low_income_line(dibao_standard_urban: pl.Series, low_income_multiplier: pl.Series) -> pl.Series:
+def low_income_line(dibao_standard_urban: pl.Expr, low_income_multiplier: pl.Expr) -> pl.Expr:
     return times_ratio(dibao_standard_urban, low_income_multiplier)
 
 
@@ -33,9 +33,9 @@ def low_income_line(dibao_standard_urban: pl.Series, low_income_multiplier: pl.S
     unit="yuan",
 )
 def tekun_standard(
-    is_urban: pl.Series, tekun_standard_urban: pl.Series, tekun_standard_rural: pl.Series
-) -> pl.Series:
-    return tekun_standard_urban.zip_with(is_urban, tekun_standard_rural)
+    is_urban: pl.Expr, tekun_standard_urban: pl.Expr, tekun_standard_rural: pl.Expr
+) -> pl.Expr:
+    return where(is_urban, tekun_standard_urban, tekun_standard_rural)
 
 
 @rule(
@@ -45,11 +45,11 @@ def tekun_standard(
     en="Meets dibao: per-capita income below the standard, assets within the rules",
 )
 def dibao_eligible(
-    income_net: pl.Series,
-    members_count: pl.Series,
-    dibao_standard: pl.Series,
-    assets_ok_dibao: pl.Series,
-) -> pl.Series:
+    income_net: pl.Expr,
+    members_count: pl.Expr,
+    dibao_standard: pl.Expr,
+    assets_ok_dibao: pl.Expr,
+) -> pl.Expr:
     # per-capita income < standard  ⟺  income < members × standard, exactly, in fen
     return (income_net < members_count * dibao_standard) & assets_ok_dibao
 
@@ -61,11 +61,11 @@ def dibao_eligible(
     en="Meets low-income: per-capita income at most the low-income line, assets within rules",
 )
 def low_income(
-    income_net: pl.Series,
-    members_count: pl.Series,
-    low_income_line: pl.Series,
-    assets_ok_low_income: pl.Series,
-) -> pl.Series:
+    income_net: pl.Expr,
+    members_count: pl.Expr,
+    low_income_line: pl.Expr,
+    assets_ok_low_income: pl.Expr,
+) -> pl.Expr:
     return (income_net <= members_count * low_income_line) & assets_ok_low_income
 
 
@@ -83,12 +83,12 @@ broadcast("C-05", "hh_dibao_eligible", "dibao_eligible", level="member", zh="", 
     en="Minor (incl. 18+ still in compulsory, high or secondary vocational school)",
     params=("minor_age_limit",),
 )
-def is_minor(age: pl.Series, schooling: pl.Series, minor_age_limit: pl.Series) -> pl.Series:
+def is_minor(age: pl.Expr, schooling: pl.Expr, minor_age_limit: pl.Expr) -> pl.Expr:
     return (age < minor_age_limit) | schooling.is_in(IN_SCHOOL_STAYING_COVERED)
 
 
 @rule("C-01", level="member", zh="老年人", en="Elderly", params=("tekun_elderly_age",))
-def is_elderly(age: pl.Series, tekun_elderly_age: pl.Series) -> pl.Series:
+def is_elderly(age: pl.Expr, tekun_elderly_age: pl.Expr) -> pl.Expr:
     return age >= tekun_elderly_age
 
 
@@ -111,16 +111,16 @@ _GRADE_PARAMS = {
     params=tuple(_GRADE_PARAMS.values()),
 )
 def disability_no_labour(
-    dis_kind: pl.Series,
-    dis_grade: pl.Series,
-    no_labour_max_grade_intellectual: pl.Series,
-    no_labour_max_grade_mental: pl.Series,
-    no_labour_max_grade_physical: pl.Series,
-    no_labour_max_grade_visual: pl.Series,
-    no_labour_max_grade_hearing: pl.Series,
-    no_labour_max_grade_speech: pl.Series,
-    no_labour_max_grade_multiple: pl.Series,
-) -> pl.Series:
+    dis_kind: pl.Expr,
+    dis_grade: pl.Expr,
+    no_labour_max_grade_intellectual: pl.Expr,
+    no_labour_max_grade_mental: pl.Expr,
+    no_labour_max_grade_physical: pl.Expr,
+    no_labour_max_grade_visual: pl.Expr,
+    no_labour_max_grade_hearing: pl.Expr,
+    no_labour_max_grade_speech: pl.Expr,
+    no_labour_max_grade_multiple: pl.Expr,
+) -> pl.Expr:
     """Grade 1 is the most severe: a grade at or under the kind's threshold qualifies."""
     limits = {
         "intellectual": no_labour_max_grade_intellectual,
@@ -131,7 +131,7 @@ def disability_no_labour(
         "speech": no_labour_max_grade_speech,
         "multiple": no_labour_max_grade_multiple,
     }
-    out = dis_grade < 0  # all False, right length
+    out = pl.lit(False)
     for kind, limit in limits.items():
         out = out | ((dis_kind == kind) & (dis_grade >= 1) & (dis_grade <= limit))
     return out
@@ -139,8 +139,8 @@ def disability_no_labour(
 
 @rule("C-01", level="member", zh="无劳动能力", en="No labour capacity")
 def no_labour_capacity(
-    is_minor: pl.Series, is_elderly: pl.Series, disability_no_labour: pl.Series
-) -> pl.Series:
+    is_minor: pl.Expr, is_elderly: pl.Expr, disability_no_labour: pl.Expr
+) -> pl.Expr:
     return is_minor | is_elderly | disability_no_labour
 
 
@@ -151,13 +151,13 @@ def no_labour_capacity(
     en="No source of livelihood: own income below the dibao standard, assets within rules",
 )
 def no_livelihood(
-    income_counted: pl.Series, hh_dibao_standard: pl.Series, hh_assets_ok_dibao: pl.Series
-) -> pl.Series:
+    income_counted: pl.Expr, hh_dibao_standard: pl.Expr, hh_assets_ok_dibao: pl.Expr
+) -> pl.Expr:
     return (income_counted < hh_dibao_standard) & hh_assets_ok_dibao
 
 
 @rule("C-03", level="supporter", zh="赡养人年龄", en="Supporter's age")
-def supporter_age(sup_birth_date: pl.Series, as_of: dt.date) -> pl.Series:
+def supporter_age(sup_birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
     return whole_years(sup_birth_date, as_of)
 
 
@@ -174,17 +174,17 @@ def supporter_age(sup_birth_date: pl.Series, as_of: dt.date) -> pl.Series:
     ),
 )
 def supporter_unable(
-    sup_able: pl.Series,
-    supporter_age: pl.Series,
-    sup_income: pl.Series,
-    sup_dis_kind: pl.Series,
-    sup_dis_grade: pl.Series,
-    sup_assets_ok: pl.Series,
-    supporter_unable_age: pl.Series,
-    supporter_severe_max_grade: pl.Series,
-    supporter_intellectual_mental_max_grade: pl.Series,
-    per_capita_disposable_income_prev_year: pl.Series,
-) -> pl.Series:
+    sup_able: pl.Expr,
+    supporter_age: pl.Expr,
+    sup_income: pl.Expr,
+    sup_dis_kind: pl.Expr,
+    sup_dis_grade: pl.Expr,
+    sup_assets_ok: pl.Expr,
+    supporter_unable_age: pl.Expr,
+    supporter_severe_max_grade: pl.Expr,
+    supporter_intellectual_mental_max_grade: pl.Expr,
+    per_capita_disposable_income_prev_year: pl.Expr,
+) -> pl.Expr:
     """A determined `able` wins; otherwise the three conditions of C-03 are tested."""
     disabled = sup_dis_grade >= 1
     severe = disabled & (sup_dis_grade <= supporter_severe_max_grade)
@@ -201,7 +201,7 @@ def supporter_unable(
 
 
 @rule("C-03", level="supporter", zh="法定义务人有能力履行义务", en="Supporter able")
-def supporter_able(supporter_unable: pl.Series) -> pl.Series:
+def supporter_able(supporter_unable: pl.Expr) -> pl.Expr:
     return supporter_unable.not_()
 
 
@@ -219,12 +219,12 @@ broadcast("C-01", "hh_able_members", "able_members", level="member", zh="", en="
     en="特困: no labour capacity, no livelihood, no able supporter",
 )
 def is_tekun(
-    no_labour_capacity: pl.Series,
-    no_livelihood: pl.Series,
-    able_supporters: pl.Series,
-    able_to_work: pl.Series,
-    hh_able_members: pl.Series,
-) -> pl.Series:
+    no_labour_capacity: pl.Expr,
+    no_livelihood: pl.Expr,
+    able_supporters: pl.Expr,
+    able_to_work: pl.Expr,
+    hh_able_members: pl.Expr,
+) -> pl.Expr:
     """Supporters are those living elsewhere who are able (C-03) and, within the household,
     every other member able to work: living together, they carry the duty of support."""
     others_able = hh_able_members - able_to_work.cast(pl.Int64)
@@ -239,12 +239,12 @@ def is_tekun(
     params=("single_person_max_grade", "single_person_intellectual_mental_max_grade"),
 )
 def severe_condition(
-    dis_kind: pl.Series,
-    dis_grade: pl.Series,
-    serious_illness: pl.Series,
-    single_person_max_grade: pl.Series,
-    single_person_intellectual_mental_max_grade: pl.Series,
-) -> pl.Series:
+    dis_kind: pl.Expr,
+    dis_grade: pl.Expr,
+    serious_illness: pl.Expr,
+    single_person_max_grade: pl.Expr,
+    single_person_intellectual_mental_max_grade: pl.Expr,
+) -> pl.Expr:
     disabled = dis_grade >= 1
     return (
         (disabled & (dis_grade <= single_person_max_grade))
@@ -264,11 +264,11 @@ def severe_condition(
     en="Covered by dibao as a single-person household",
 )
 def single_person_dibao(
-    severe_condition: pl.Series,
-    hh_low_income: pl.Series,
-    hh_dibao_eligible: pl.Series,
-    is_tekun: pl.Series,
-) -> pl.Series:
+    severe_condition: pl.Expr,
+    hh_low_income: pl.Expr,
+    hh_dibao_eligible: pl.Expr,
+    is_tekun: pl.Expr,
+) -> pl.Expr:
     return severe_condition & hh_low_income & hh_dibao_eligible.not_() & is_tekun.not_()
 
 
@@ -286,18 +286,18 @@ aggregate("C-05", "single_person_count", "single_person_dibao", "sum", level="ho
     params=("per_capita_disposable_income_prev_year", "rigid_expenditure_min_share"),
 )
 def rigid_expenditure(
-    dibao_eligible: pl.Series,
-    low_income: pl.Series,
-    tekun_count: pl.Series,
-    income_gross: pl.Series,
-    members_count: pl.Series,
-    assets_ok_low_income: pl.Series,
-    expense_medical: pl.Series,
-    expense_education: pl.Series,
-    expense_disability: pl.Series,
-    per_capita_disposable_income_prev_year: pl.Series,
-    rigid_expenditure_min_share: pl.Series,
-) -> pl.Series:
+    dibao_eligible: pl.Expr,
+    low_income: pl.Expr,
+    tekun_count: pl.Expr,
+    income_gross: pl.Expr,
+    members_count: pl.Expr,
+    assets_ok_low_income: pl.Expr,
+    expense_medical: pl.Expr,
+    expense_education: pl.Expr,
+    expense_disability: pl.Expr,
+    per_capita_disposable_income_prev_year: pl.Expr,
+    rigid_expenditure_min_share: pl.Expr,
+) -> pl.Expr:
     """Not in an upper layer; income under last year's per-capita disposable income; rigid
     spending above the local share of income (NAT 刚性支出困难家庭认定办法 2024, GD 1)."""
     rigid = expense_medical + expense_education + expense_disability
@@ -312,30 +312,21 @@ CATEGORY_ORDER = ("tekun", "dibao", "low_income", "rigid_expenditure")
 
 @rule("C-08", level="household", zh="主要救助类别", en="Primary category (highest layer met)")
 def primary_category(
-    tekun_count: pl.Series,
-    dibao_household: pl.Series,
-    single_person_count: pl.Series,
-    low_income: pl.Series,
-    rigid_expenditure: pl.Series,
-) -> pl.Series:
-    frame = pl.DataFrame(
-        {
-            "t": tekun_count > 0,
-            "d": dibao_household | (single_person_count > 0),
-            "l": low_income,
-            "r": rigid_expenditure,
-        }
-    )
-    return frame.select(
-        pl.when("t")
+    tekun_count: pl.Expr,
+    dibao_household: pl.Expr,
+    single_person_count: pl.Expr,
+    low_income: pl.Expr,
+    rigid_expenditure: pl.Expr,
+) -> pl.Expr:
+    return (
+        pl.when(tekun_count > 0)
         .then(pl.lit("tekun"))
-        .when("d")
+        .when(dibao_household | (single_person_count > 0))
         .then(pl.lit("dibao"))
-        .when("l")
+        .when(low_income)
         .then(pl.lit("low_income"))
-        .when("r")
+        .when(rigid_expenditure)
         .then(pl.lit("rigid_expenditure"))
         .otherwise(pl.lit("none"))
-        .alias("primary_category")
-    ).to_series()
+    )
 

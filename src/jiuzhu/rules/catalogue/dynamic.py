@@ -10,8 +10,8 @@ from jiuzhu.rules.vector import where
 
 @rule("D-01", level="member", zh="有劳动能力且收入不固定", en="Able to work, income irregular")
 def irregular_income(
-    able_to_work: pl.Series, employment: pl.Series, inc_business: pl.Series, inc_other: pl.Series
-) -> pl.Series:
+    able_to_work: pl.Expr, employment: pl.Expr, inc_business: pl.Expr, inc_other: pl.Expr
+) -> pl.Expr:
     irregular = employment.is_in(("unemployed", "other")) | (inc_business > 0) | (inc_other > 0)
     return able_to_work & irregular
 
@@ -33,13 +33,13 @@ aggregate("D-01", "irregular_members", "irregular_income", "sum", level="househo
     ),
 )
 def review_every_months(
-    primary_category: pl.Series,
-    irregular_members: pl.Series,
-    review_months_stable: pl.Series,
-    review_months_unstable: pl.Series,
-    review_months_low_income: pl.Series,
-    review_months_rigid: pl.Series,
-) -> pl.Series:
+    primary_category: pl.Expr,
+    irregular_members: pl.Expr,
+    review_months_stable: pl.Expr,
+    review_months_unstable: pl.Expr,
+    review_months_low_income: pl.Expr,
+    review_months_rigid: pl.Expr,
+) -> pl.Expr:
     """特困 and stable dibao households yearly; dibao households with unstable income and
     members able to work every six months (figures are parameters). 0 means no review."""
     dibao = where(irregular_members > 0, review_months_unstable, review_months_stable)

@@ -7,11 +7,11 @@ import datetime as dt
 import polars as pl
 
 from jiuzhu.rules.steps import aggregate, rule
-from jiuzhu.rules.vector import clip_zero, div_half_up, minimum, whole_years
+from jiuzhu.rules.vector import clip_zero, counted, div_half_up, minimum, where, whole_years
 
 
 @rule("C-02", level="member", zh="年龄（周岁）", en="Age in completed years")
-def age(birth_date: pl.Series, as_of: dt.date) -> pl.Series:
+def age(birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
     return whole_years(birth_date, as_of)
 
 
@@ -31,33 +31,33 @@ def age(birth_date: pl.Series, as_of: dt.date) -> pl.Series:
     unit="yuan",
 )
 def income_counted(
-    inc_wages: pl.Series,
-    inc_business: pl.Series,
-    inc_property: pl.Series,
-    inc_transfer: pl.Series,
-    inc_basic_pension: pl.Series,
-    inc_other: pl.Series,
-    income_counted_wages: pl.Series,
-    income_counted_business: pl.Series,
-    income_counted_property: pl.Series,
-    income_counted_transfer: pl.Series,
-    income_counted_other: pl.Series,
-    basic_pension_excluded: pl.Series,
-) -> pl.Series:
+    inc_wages: pl.Expr,
+    inc_business: pl.Expr,
+    inc_property: pl.Expr,
+    inc_transfer: pl.Expr,
+    inc_basic_pension: pl.Expr,
+    inc_other: pl.Expr,
+    income_counted_wages: pl.Expr,
+    income_counted_business: pl.Expr,
+    income_counted_property: pl.Expr,
+    income_counted_transfer: pl.Expr,
+    income_counted_other: pl.Expr,
+    basic_pension_excluded: pl.Expr,
+) -> pl.Expr:
     """Each income item counted or excluded by parameter; the base pension of the residents'
     basic pension insurance is excluded while I-03 says so."""
     return (
-        inc_wages * income_counted_wages
-        + inc_business * income_counted_business
-        + inc_property * income_counted_property
-        + inc_transfer * income_counted_transfer
-        + inc_basic_pension * basic_pension_excluded.not_()
-        + inc_other * income_counted_other
+        counted(inc_wages, income_counted_wages)
+        + counted(inc_business, income_counted_business)
+        + counted(inc_property, income_counted_property)
+        + counted(inc_transfer, income_counted_transfer)
+        + counted(inc_basic_pension, basic_pension_excluded.not_())
+        + counted(inc_other, income_counted_other)
     )
 
 
 @rule("I-06", level="member", zh="在业", en="Employed")
-def is_employed(employment: pl.Series) -> pl.Series:
+def is_employed(employment: pl.Expr) -> pl.Expr:
     return employment == "employed"
 
 
@@ -79,17 +79,17 @@ aggregate("I-06", "employed_count", "is_employed", "sum", level="household", zh=
     unit="yuan",
 )
 def rigid_deduction(
-    expense_medical: pl.Series,
-    expense_education: pl.Series,
-    expense_disability: pl.Series,
-    deduct_medical: pl.Series,
-    deduct_education: pl.Series,
-    deduct_disability: pl.Series,
-) -> pl.Series:
+    expense_medical: pl.Expr,
+    expense_education: pl.Expr,
+    expense_disability: pl.Expr,
+    deduct_medical: pl.Expr,
+    deduct_education: pl.Expr,
+    deduct_disability: pl.Expr,
+) -> pl.Expr:
     return (
-        expense_medical * deduct_medical
-        + expense_education * deduct_education
-        + expense_disability * deduct_disability
+        counted(expense_medical, deduct_medical)
+        + counted(expense_education, deduct_education)
+        + counted(expense_disability, deduct_disability)
     )
 
 
@@ -102,21 +102,21 @@ def rigid_deduction(
     unit="yuan",
 )
 def employment_deduction(
-    employment_costs: pl.Series, employed_count: pl.Series, employment_cost_cap_per_employed: pl.Series
-) -> pl.Series:
+    employment_costs: pl.Expr, employed_count: pl.Expr, employment_cost_cap_per_employed: pl.Expr
+) -> pl.Expr:
     """Costs as declared, capped per employed member by parameter."""
     return minimum(employment_costs, employment_cost_cap_per_employed * employed_count)
 
 
 @rule("I-04", level="household", zh="核算后家庭收入", en="Household income after deductions", unit="yuan")
 def income_net(
-    income_gross: pl.Series, rigid_deduction: pl.Series, employment_deduction: pl.Series
-) -> pl.Series:
+    income_gross: pl.Expr, rigid_deduction: pl.Expr, employment_deduction: pl.Expr
+) -> pl.Expr:
     return clip_zero(income_gross - rigid_deduction - employment_deduction)
 
 
 @rule("I-01", level="household", zh="家庭人均收入", en="Per-capita household income", unit="yuan")
-def per_capita_income(income_net: pl.Series, members_count: pl.Series) -> pl.Series:
+def per_capita_income(income_net: pl.Expr, members_count: pl.Expr) -> pl.Expr:
     return div_half_up(income_net, members_count)
 
 
@@ -129,9 +129,9 @@ def per_capita_income(income_net: pl.Series, members_count: pl.Series) -> pl.Ser
     unit="yuan",
 )
 def dibao_standard(
-    is_urban: pl.Series, dibao_standard_urban: pl.Series, dibao_standard_rural: pl.Series
-) -> pl.Series:
-    return dibao_standard_urban.zip_with(is_urban, dibao_standard_rural)
+    is_urban: pl.Expr, dibao_standard_urban: pl.Expr, dibao_standard_rural: pl.Expr
+) -> pl.Expr:
+    return where(is_urban, dibao_standard_urban, dibao_standard_rural)
 
 
 @rule(
@@ -147,17 +147,17 @@ def dibao_standard(
     ),
 )
 def assets_ok_dibao(
-    assets_financial: pl.Series,
-    assets_vehicles: pl.Series,
-    assets_homes: pl.Series,
-    assets_business: pl.Series,
-    dibao_standard: pl.Series,
-    members_count: pl.Series,
-    dibao_financial_assets_months: pl.Series,
-    dibao_max_vehicles: pl.Series,
-    dibao_max_homes: pl.Series,
-    dibao_max_business_registrations: pl.Series,
-) -> pl.Series:
+    assets_financial: pl.Expr,
+    assets_vehicles: pl.Expr,
+    assets_homes: pl.Expr,
+    assets_business: pl.Expr,
+    dibao_standard: pl.Expr,
+    members_count: pl.Expr,
+    dibao_financial_assets_months: pl.Expr,
+    dibao_max_vehicles: pl.Expr,
+    dibao_max_homes: pl.Expr,
+    dibao_max_business_registrations: pl.Expr,
+) -> pl.Expr:
     limit = dibao_standard * members_count * dibao_financial_assets_months
     return (
         (assets_financial <= limit)
@@ -180,17 +180,17 @@ def assets_ok_dibao(
     ),
 )
 def assets_ok_low_income(
-    assets_financial: pl.Series,
-    assets_vehicles: pl.Series,
-    assets_homes: pl.Series,
-    assets_business: pl.Series,
-    dibao_standard: pl.Series,
-    members_count: pl.Series,
-    low_income_financial_assets_months: pl.Series,
-    low_income_max_vehicles: pl.Series,
-    low_income_max_homes: pl.Series,
-    low_income_max_business_registrations: pl.Series,
-) -> pl.Series:
+    assets_financial: pl.Expr,
+    assets_vehicles: pl.Expr,
+    assets_homes: pl.Expr,
+    assets_business: pl.Expr,
+    dibao_standard: pl.Expr,
+    members_count: pl.Expr,
+    low_income_financial_assets_months: pl.Expr,
+    low_income_max_vehicles: pl.Expr,
+    low_income_max_homes: pl.Expr,
+    low_income_max_business_registrations: pl.Expr,
+) -> pl.Expr:
     limit = dibao_standard * members_count * low_income_financial_assets_months
     return (
         (assets_financial <= limit)

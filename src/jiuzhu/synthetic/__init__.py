@@ -1,0 +1,1 @@
+"""Synthetic data generators. Everything they produce is marked synthetic and is never real."""
