@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jiuzhu.rules.errors import RulesError
@@ -36,7 +37,7 @@ USAGE_ERROR = 2
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(USAGE_ERROR)
 
 
@@ -62,7 +63,9 @@ AsOf = Annotated[
 def evaluate(
     file: Annotated[str, typer.Argument(help="Household JSON file, or - for standard input.")],
     as_of: AsOf = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Add every step's explanation.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add every step's explanation.")
+    ] = False,
 ) -> None:
     """Evaluate one household and print the decision as JSON."""
     from jiuzhu.rules.evaluate import Evaluator
@@ -88,10 +91,13 @@ def evaluate(
 @app.command("evaluate-bulk")
 def evaluate_bulk(
     input: Annotated[Path, typer.Argument(help="Households as JSON Lines (.jsonl) or Parquet.")],
-    out: Annotated[Path, typer.Option("--out", help="Decisions as Parquet, one row per household.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Decisions as Parquet, one row per household.")
+    ],
     as_of: AsOf = None,
     errors: Annotated[
-        Path | None, typer.Option("--errors", help="CSV of households left out (default: OUT.errors.csv).")
+        Path | None,
+        typer.Option("--errors", help="CSV of households left out (default: OUT.errors.csv)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -108,8 +114,13 @@ def evaluate_bulk(
     except RulesError as exc:
         fail(str(exc))
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, disable=quiet, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
     )
     with progress:
         reading = progress.add_task("reading", total=None)
@@ -133,9 +144,16 @@ def evaluate_bulk(
         all_bad = sorted(bad + more_bad, key=lambda e: e.line)
         write_errors(errors_path, all_bad)
         progress.advance(writing)
-    emit({"households": frame.height + len(all_bad), "evaluated": frame.height,
-          "errors": len(all_bad), "out": str(out), "errors_file": str(errors_path),
-          "as_of": day.isoformat()})
+    emit(
+        {
+            "households": frame.height + len(all_bad),
+            "evaluated": frame.height,
+            "errors": len(all_bad),
+            "out": str(out),
+            "errors_file": str(errors_path),
+            "as_of": day.isoformat(),
+        }
+    )
 
 
 @app.command("route-temporary-aid")
@@ -173,7 +191,9 @@ def params_show(
     day = parse_as_of(as_of)
     try:
         pset = default_parameters()
-        code = region if region == NATION or region in pset.regions else pset.regions.leaf_of(region)
+        code = (
+            region if region == NATION or region in pset.regions else pset.regions.leaf_of(region)
+        )
         place = pset.regions.get(code) if code != NATION else None
     except RulesError as exc:
         fail(str(exc))
@@ -184,13 +204,22 @@ def params_show(
             values[name] = pset.resolve(name, code, day).as_dict()
         except RulesError:
             missing.append(name)
-    emit({"region": code, "name": place.name if place else "全国", "as_of": day.isoformat(),
-          "parameters": values, "not_in_force": missing})
+    emit(
+        {
+            "region": code,
+            "name": place.name if place else "全国",
+            "as_of": day.isoformat(),
+            "parameters": values,
+            "not_in_force": missing,
+        }
+    )
 
 
 @params_app.command("check")
 def params_check(
-    root: Annotated[Path | None, typer.Option("--root", help="Parameter folder (default: packaged).")] = None,
+    root: Annotated[
+        Path | None, typer.Option("--root", help="Parameter folder (default: packaged).")
+    ] = None,
 ) -> None:
     """Load and cross-check every parameter file; exit 2 naming the first problem."""
     from jiuzhu.rules.params import load_parameters
@@ -204,10 +233,19 @@ def params_check(
     files = {p.file for per in pset.by_name.values() for p in per.values()}
     assumed = sorted(
         f"{p.region}:{p.name}"
-        for per in pset.by_name.values() for p in per.values() if any(v.assumed for v in p.values)
+        for per in pset.by_name.values()
+        for p in per.values()
+        if any(v.assumed for v in p.values)
     )
-    emit({"ok": True, "files": len(files), "parameters": len(pset.names()),
-          "regions": len(pset.declared_regions()), "assumed": len(assumed)})
+    emit(
+        {
+            "ok": True,
+            "files": len(files),
+            "parameters": len(pset.names()),
+            "regions": len(pset.declared_regions()),
+            "assumed": len(assumed),
+        }
+    )
 
 
 @schema_app.command("household")

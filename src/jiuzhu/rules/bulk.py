@@ -69,10 +69,11 @@ def _reason(exc: InputError) -> str:
 
 # -- Parquet ---------------------------------------------------------------------------
 
+DType = pl.DataType | type[pl.DataType]
 _AMOUNT_RE = r"^\s*\d+(\.\d{1,2})?\s*$"
 
 
-def _fen(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _fen(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
     """(amount in fen, is-invalid) for a column of yuan in any of the accepted types."""
     if dtype == pl.Null:
         return pl.lit(0, dtype=pl.Int64), pl.lit(False)
@@ -99,29 +100,31 @@ def _fen(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         ok = text.str.contains(_AMOUNT_RE)
         whole = text.str.split(".").list.get(0, null_on_oob=True)
         frac = text.str.split(".").list.get(1, null_on_oob=True).fill_null("").str.pad_end(2, "0")
-        fen = whole.cast(pl.Int64, strict=False) * 100 + frac.cast(pl.Int64, strict=False).fill_null(0)
+        fen = whole.cast(pl.Int64, strict=False) * 100 + frac.cast(
+            pl.Int64, strict=False
+        ).fill_null(0)
         return pl.when(ok).then(fen).otherwise(0).fill_null(0), (ok.not_() & expr.is_not_null())
     return pl.lit(0, dtype=pl.Int64), pl.lit(True)
 
 
-def _field(frame: pl.DataFrame, path: str) -> tuple[pl.Expr, pl.DataType]:
+def _field(frame: pl.DataFrame, path: str) -> tuple[pl.Expr, DType]:
     """An expression for a possibly nested field (a.b) and its type; Null when absent."""
     head, _, rest = path.partition(".")
     if head not in frame.columns:
         return pl.lit(None), pl.Null()
     expr: pl.Expr = pl.col(head)
-    dtype: pl.DataType = frame.schema[head]
+    dtype: DType = frame.schema[head]
     for part in rest.split(".") if rest else []:
         if not isinstance(dtype, pl.Struct):
             return pl.lit(None), pl.Null()
         fields = {f.name: f.dtype for f in dtype.fields}
         if part not in fields:
             return pl.lit(None), pl.Null()
-        expr, dtype = expr.struct.field(part), fields[part]
+        expr, dtype = expr.struct.field(part), fields[part]  # type: ignore[assignment]
     return expr, dtype
 
 
-def _date(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _date(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
     if dtype == pl.Null:
         return pl.lit(None, dtype=pl.Date), pl.lit(False)
     if dtype == pl.Date:
@@ -135,7 +138,7 @@ def _date(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _enum(
-    expr: pl.Expr, dtype: pl.DataType, allowed: Iterable[str], default: str | None
+    expr: pl.Expr, dtype: DType, allowed: Iterable[str], default: str | None
 ) -> tuple[pl.Expr, pl.Expr]:
     if dtype == pl.Null:
         return pl.lit(default or "", dtype=pl.String), pl.lit(default is None)
@@ -146,7 +149,7 @@ def _enum(
     return text.fill_null(default or ""), bad
 
 
-def _bool(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _bool(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
     if dtype == pl.Null:
         return pl.lit(False), pl.lit(False)
     if dtype == pl.Boolean:
@@ -154,7 +157,7 @@ def _bool(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     return pl.lit(False), expr.is_not_null()
 
 
-def _int(expr: pl.Expr, dtype: pl.DataType, lo: int, hi: int) -> tuple[pl.Expr, pl.Expr]:
+def _int(expr: pl.Expr, dtype: DType, lo: int, hi: int) -> tuple[pl.Expr, pl.Expr]:
     if dtype == pl.Null:
         return pl.lit(0, dtype=pl.Int64), pl.lit(False)
     if not dtype.is_integer():
@@ -177,7 +180,9 @@ class _Checks:
 
     def amount(self, name: str, path: str, label: str) -> None:
         expr, dtype = _field(self.frame, path)
-        self.add(name, _fen(expr, dtype), f"{label}: must be an amount ≥ 0 with at most two decimals")
+        self.add(
+            name, _fen(expr, dtype), f"{label}: must be an amount ≥ 0 with at most two decimals"
+        )
 
     def result(self) -> tuple[pl.DataFrame, pl.Series]:
         """The typed columns and, per row, the first error message (null when valid).
@@ -185,7 +190,9 @@ class _Checks:
         Messages are built only for the rows that have an error, so a clean caseload costs
         one OR over the flags."""
         any_bad = pl.any_horizontal([flag.fill_null(False) for flag, _ in self.flags])
-        out = self.frame.select([*self.columns, any_bad.alias("_bad")])
+        # a real column anchors the length: literal-only columns (absent fields) broadcast
+        anchor = pl.col(self.frame.columns[0]).alias("_anchor")
+        out = self.frame.select([anchor, *self.columns, any_bad.alias("_bad")]).drop("_anchor")
         errors = pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("_error")
         bad = out["_bad"]
         if bad.any():
@@ -197,9 +204,7 @@ class _Checks:
         return out.drop("_bad"), errors
 
 
-def read_parquet(
-    path: Path, regions: RegionTable
-) -> tuple[Caseload, np.ndarray, list[RowError]]:
+def read_parquet(path: Path, regions: RegionTable) -> tuple[Caseload, np.ndarray, list[RowError]]:
     """Households from a Parquet file with the household JSON's nested schema."""
     try:
         raw = pl.read_parquet(path)
@@ -217,23 +222,31 @@ def read_parquet(
     region = pl.col("region").cast(pl.String)
     leaves = sorted(regions.leaves)
     region_ok = region.str.contains(r"^\d{6}(\d{3}){0,2}$") & region.str.slice(0, 6).is_in(leaves)
-    hc.add("region", (region, region_ok.not_().fill_null(True)),
-           "region: unknown region code (not a county-level or finer GB/T 2260 code)")
+    hc.add(
+        "region",
+        (region, region_ok.not_().fill_null(True)),
+        "region: unknown region code (not a county-level or finer GB/T 2260 code)",
+    )
     res_expr, res_type = _field(raw, "residence")
     res, res_bad = _enum(res_expr, res_type, ("urban", "rural"), None)
     hc.add("is_urban", (res == "urban", res_bad), "residence: must be 'urban' or 'rural'")
     hc.amount("assets_financial", "assets.financial", "assets.financial")
-    for col, path_ in (("assets_vehicles", "assets.vehicles"), ("assets_homes", "assets.homes"),
-                       ("assets_business", "assets.business_registrations")):
+    for col, path_ in (
+        ("assets_vehicles", "assets.vehicles"),
+        ("assets_homes", "assets.homes"),
+        ("assets_business", "assets.business_registrations"),
+    ):
         expr, dtype = _field(raw, path_)
         hc.add(col, _int(expr, dtype, 0, 1000), f"{path_}: must be a whole number 0-1000")
     for kind in ("medical", "education", "disability"):
         hc.amount(f"expense_{kind}", f"expenses.{kind}", f"expenses.{kind}")
     hc.amount("employment_costs", "employment_costs", "employment_costs")
     pexpr, ptype = _field(raw, "previous.category")
-    hc.add("prev_category", _enum(pexpr, ptype,
-                                  ("tekun", "dibao", "low_income", "rigid_expenditure", "none"), ""),
-           "previous.category: unknown category")
+    hc.add(
+        "prev_category",
+        _enum(pexpr, ptype, ("tekun", "dibao", "low_income", "rigid_expenditure", "none"), ""),
+        "previous.category: unknown category",
+    )
     hc.amount("prev_benefit", "previous.monthly_benefit", "previous.monthly_benefit")
     dexpr, dtype_ = _field(raw, "previous.income_exceeded_on")
     hc.add("prev_exceeded_on", _date(dexpr, dtype_), "previous.income_exceeded_on: not a date")
@@ -242,6 +255,9 @@ def read_parquet(
     hh_err = h_err
 
     # members
+    members_type = raw.schema["members"]
+    if not (isinstance(members_type, pl.List) and isinstance(members_type.inner, pl.Struct)):
+        raise InputError(f"{path}: column 'members' must be a list of member records")
     sizes = raw["members"].list.len().fill_null(0)
     empty = (sizes == 0).arg_true().to_numpy()
     members_raw = (
@@ -261,10 +277,17 @@ def read_parquet(
     mc.add("is_female", (sex == "female", sbad), "members.sex: must be 'female' or 'male'")
     kexpr, ktype = _field(members_raw, "disability.kind")
     gexpr, gtype = _field(members_raw, "disability.grade")
-    mc.add("dis_kind", _enum(kexpr, ktype, DISABILITY_KINDS, ""), "members.disability.kind: unknown kind")
+    mc.add(
+        "dis_kind",
+        _enum(kexpr, ktype, DISABILITY_KINDS, ""),
+        "members.disability.kind: unknown kind",
+    )
     grade, gbad = _int(gexpr, gtype, 1, 4)
-    mc.add("dis_grade", (grade, gbad | (kexpr.is_not_null() & gexpr.is_null())),
-           "members.disability.grade: must be 1-4")
+    mc.add(
+        "dis_grade",
+        (grade, gbad | (kexpr.is_not_null() & gexpr.is_null())),
+        "members.disability.grade: must be 1-4",
+    )
     iexpr, itype = _field(members_raw, "serious_illness")
     mc.add("serious_illness", _bool(iexpr, itype), "members.serious_illness: must be true/false")
     cexpr, ctype = _field(members_raw, "self_care")
@@ -272,7 +295,9 @@ def read_parquet(
     scexpr, sctype = _field(members_raw, "schooling")
     mc.add("schooling", _enum(scexpr, sctype, SCHOOLING, ""), "members.schooling: unknown value")
     eexpr, etype = _field(members_raw, "employment")
-    mc.add("employment", _enum(eexpr, etype, EMPLOYMENT, "other"), "members.employment: unknown value")
+    mc.add(
+        "employment", _enum(eexpr, etype, EMPLOYMENT, "other"), "members.employment: unknown value"
+    )
     for col in ("unemployed_since", "left_school_on"):
         expr, dtype = _field(members_raw, col)
         mc.add(col, _date(expr, dtype), f"members.{col}: not a date")
@@ -284,7 +309,8 @@ def read_parquet(
     members = members.with_columns(hh=members_raw["_hh"].cast(pl.Int64))
 
     # supporters
-    if "supporters" in members_raw.columns and isinstance(members_raw.schema["supporters"], pl.List):
+    sup_type = members_raw.schema.get("supporters")
+    if isinstance(sup_type, pl.List) and isinstance(sup_type.inner, pl.Struct):
         sup_raw = (
             members_raw.select("_m", "_hh", "supporters")
             .explode("supporters", empty_as_null=False, keep_nulls=False)
@@ -295,18 +321,26 @@ def read_parquet(
     sc = _Checks(sup_raw)
     aexpr, atype = _field(sup_raw, "able")
     able, abad = _bool(aexpr, atype)
-    sc.add("sup_able", (pl.when(aexpr.is_null()).then(-1).otherwise(able.cast(pl.Int64)), abad),
-           "members.supporters.able: must be true/false")
+    sc.add(
+        "sup_able",
+        (pl.when(aexpr.is_null()).then(-1).otherwise(able.cast(pl.Int64)), abad),
+        "members.supporters.able: must be true/false",
+    )
     sbexpr, sbtype = _field(sup_raw, "birth_date")
     sc.add("sup_birth_date", _date(sbexpr, sbtype), "members.supporters.birth_date: not a date")
     sc.amount("sup_income", "monthly_income", "members.supporters.monthly_income")
     skexpr, sktype = _field(sup_raw, "disability.kind")
     sgexpr, sgtype = _field(sup_raw, "disability.grade")
-    sc.add("sup_dis_kind", _enum(skexpr, sktype, DISABILITY_KINDS, ""),
-           "members.supporters.disability.kind: unknown kind")
+    sc.add(
+        "sup_dis_kind",
+        _enum(skexpr, sktype, DISABILITY_KINDS, ""),
+        "members.supporters.disability.kind: unknown kind",
+    )
     sc.add("sup_dis_grade", _int(sgexpr, sgtype, 1, 4), "members.supporters.disability.grade: 1-4")
     saexpr, satype = _field(sup_raw, "assets_within_low_income_rules")
-    sc.add("sup_assets_ok", _bool(saexpr, satype), "members.supporters.assets_within_low_income_rules")
+    sc.add(
+        "sup_assets_ok", _bool(saexpr, satype), "members.supporters.assets_within_low_income_rules"
+    )
     supporters, s_err = sc.result()
     supporters = supporters.with_columns(
         member=sup_raw["_m"].cast(pl.Int64), hh=sup_raw["_hh"].cast(pl.Int64)
@@ -319,11 +353,14 @@ def read_parquet(
     for frame, err in ((members, m_err), (supporters, s_err)):
         bad = err.is_not_null()
         if bad.any():
-            for hh_index, text in zip(frame["hh"].filter(bad).to_list(), err.filter(bad).to_list(), strict=True):
+            for hh_index, text in zip(
+                frame["hh"].filter(bad).to_list(), err.filter(bad).to_list(), strict=True
+            ):
                 messages[hh_index] = messages[hh_index] or text
     # duplicate member refs: members of a household are contiguous, so comparing each ref
     # with the next 1 … (largest household − 1) rows finds every duplicate
-    longest = int(sizes.max() or 0)
+    longest = sizes.max()
+    longest = longest if isinstance(longest, int) else 0
     same = pl.lit(False)
     for d in range(1, longest):
         same = same | (
@@ -331,7 +368,9 @@ def read_parquet(
         ).fill_null(False)
     dup = members.select("hh", same.alias("d")).filter("d")["hh"].unique().to_list()
     for hh_index in dup:
-        messages[hh_index] = messages[hh_index] or "members: member refs must be unique within a household"
+        messages[hh_index] = (
+            messages[hh_index] or "members: member refs must be unique within a household"
+        )
 
     caseload = Caseload(
         {k: households[k] for k in INPUT_COLUMNS["household"]},

@@ -8,9 +8,11 @@ step's value on a one-household caseload, so bulk and explanation cannot disagre
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -22,6 +24,7 @@ from jiuzhu.rules.params import MONEY_UNITS, ParameterSet, ParamValue, Resolved
 from jiuzhu.rules.steps import PARENT, Level, Step
 
 AS_OF = "as_of"
+CACHE_SIZE = 64
 PARENT_INDEX: dict[Level, str] = {"member": "hh", "supporter": "member"}
 
 
@@ -69,6 +72,8 @@ class CompiledParams:
     series: dict[str, pl.Series]
     resolved: dict[str, dict[str, Resolved]]  # county → name → resolution
     errors: dict[str, str] = field(default_factory=dict)  # county → message
+    wave_exprs: dict[int, list[pl.Expr]] = field(default_factory=dict)  # built once, reused
+    extras: dict[str, Any] = field(default_factory=dict)  # other per-run derived tables
 
 
 def engine_value(value: ParamValue, unit: str) -> object:
@@ -107,12 +112,28 @@ class Engine:
         self.params = params
         self.steps = order_steps(list(steps))
         self.waves = make_waves(self.steps)
+        self._cache: OrderedDict[tuple[tuple[str, ...], dt.date], CompiledParams] = OrderedDict()
         names = {p for s in self.steps for p in s.params}
         self.param_names = sorted(names)
 
     def compile(self, counties: Iterable[str], as_of: dt.date) -> CompiledParams:
-        """Resolve every parameter the steps read, for each county, on the as-of date."""
+        """Resolve every parameter the steps read, for each county, on the as-of date.
+
+        Kept in a small cache: a trial evaluation of one household reuses the parameters and
+        the built expressions of the last runs for the same counties and date."""
         county_list = sorted(set(counties))
+        key = (tuple(county_list), as_of)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        compiled = self._compile(county_list, as_of)
+        self._cache[key] = compiled
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return compiled
+
+    def _compile(self, county_list: list[str], as_of: dt.date) -> CompiledParams:
         resolved: dict[str, dict[str, Resolved]] = {}
         errors: dict[str, str] = {}
         for county in county_list:
@@ -125,9 +146,7 @@ class Engine:
             resolved[county] = per
         series: dict[str, pl.Series] = {}
         for name in self.param_names:
-            unit = next(
-                (per[name].unit for per in resolved.values() if name in per), "count"
-            )
+            unit = next((per[name].unit for per in resolved.values() if name in per), "count")
             values = [
                 engine_value(resolved[c][name].value, unit) if name in resolved[c] else None
                 for c in county_list
@@ -157,14 +176,18 @@ class Engine:
                 _cidx=county_index.gather(caseload.supporters["hh"])
             ),
         }
-        param_exprs = {name: _param_expr(compiled.series[name]) for name in self.param_names}
-        for wave in self.waves:
+        if not compiled.wave_exprs:
+            params = {name: _param_expr(compiled.series[name]) for name in self.param_names}
+            for i, wave in enumerate(self.waves):
+                if wave[0].kind == "rule":
+                    compiled.wave_exprs[i] = [
+                        _call(step, compiled.as_of, params).alias(step.name) for step in wave
+                    ]
+        for i, wave in enumerate(self.waves):
             first = wave[0]
             level = first.level
             if first.kind == "rule":
-                frames[level] = frames[level].with_columns(
-                    _call(step, compiled.as_of, param_exprs).alias(step.name) for step in wave
-                )
+                frames[level] = frames[level].with_columns(compiled.wave_exprs[i])
             elif first.kind == "aggregate":
                 child: Level = next(lv for lv, par in PARENT.items() if par == level)
                 n = frames[level].height
@@ -235,7 +258,9 @@ def order_steps(steps: list[Step]) -> list[Step]:
     wherever the dependencies allow)."""
     from jiuzhu.rules.caseload import INPUT_COLUMNS
 
-    available: set[tuple[str, str]] = {(lv, c) for lv, names in INPUT_COLUMNS.items() for c in names}
+    available: set[tuple[str, str]] = {
+        (lv, c) for lv, names in INPUT_COLUMNS.items() for c in names
+    }
     produced = {(s.level, s.name) for s in steps}
     pending = list(steps)
     ordered: list[Step] = []

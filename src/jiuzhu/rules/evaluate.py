@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,9 @@ class Evaluator:
         self.engine = Engine(self.params)
 
     # -- one household -----------------------------------------------------------------
-    def evaluate(self, household: Household, as_of: dt.date, *, explain: bool = False) -> dict[str, Any]:
+    def evaluate(
+        self, household: Household, as_of: dt.date, *, explain: bool = False
+    ) -> dict[str, Any]:
         """The decision JSON for one validated household; InputError when it cannot be made."""
         try:
             caseload = from_households([household], self.regions)
@@ -62,7 +65,9 @@ class Evaluator:
         decision = decision_json(frame.row(0, named=True))
         if explain:
             steps = explanation(self.engine.steps, cols, compiled)
-            aid = aid_parameter(self.params, compiled.counties[0], decision["primary_category"], as_of)
+            aid = aid_parameter(
+                self.params, compiled.counties[0], decision["primary_category"], as_of
+            )
             steps.append(
                 {
                     "rule": "C-08",
@@ -96,8 +101,8 @@ class Evaluator:
         if compiled.errors:
             county = caseload.households["county"]
             for code, message in compiled.errors.items():
-                for index in np.flatnonzero((county == code).to_numpy()):
-                    errors.setdefault(int(index), message)
+                for index in np.flatnonzero((county == code).to_numpy()).tolist():
+                    errors.setdefault(index, message)
         caseload_refs = caseload.households["ref"]
         if errors:
             caseload = caseload.take(keep_mask(n, sorted(errors)))
@@ -130,7 +135,8 @@ def _fen_to_decimal(name: str) -> pl.Expr:
     return (pl.col(name).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
 
 
-def _flag_lists(labels: list[str]) -> pl.DataFrame:
+@cache
+def _flag_lists(labels: tuple[str, ...]) -> pl.DataFrame:
     """Every combination of flags as a bit code → the list of labels that are set."""
     codes = range(1 << len(labels))
     return pl.DataFrame(
@@ -157,7 +163,7 @@ def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
     flagged = members.select(
         "hh", "ref", "is_tekun", "single_person_dibao", _bit_code(emp_cols).alias("code")
     ).filter(pl.col("is_tekun") | pl.col("single_person_dibao") | (pl.col("code") > 0))
-    table = _flag_lists(list(EMPLOYMENT_DIFFICULTY.values()))
+    table = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))
     flagged = flagged.join(table, on="code", how="left")
     grouped = flagged.group_by("hh").agg(
         pl.col("ref").filter(pl.col("is_tekun")).alias("tekun_members"),
@@ -215,16 +221,20 @@ def decisions_frame(
             pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
         )
         .join(
-            _flag_lists(list(CATEGORY_ORDER)).rename({"code": "_code", "labels": "categories"}),
+            _flag_lists(tuple(CATEGORY_ORDER)).rename({"code": "_code", "labels": "categories"}),
             on="_code",
             how="left",
             maintain_order="left",
         )
         .drop([*flag_cols, "_code"])
     )
-    aid = _aid_table(params, compiled)
+    aid = compiled.extras.get("aid")
+    if aid is None:
+        aid = compiled.extras["aid"] = _aid_table(params, compiled)
     base = base.join(aid, on=["county", "primary_category"], how="left", maintain_order="left")
-    base = base.with_columns(pl.col("specialized_aid").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    base = base.with_columns(
+        pl.col("specialized_aid").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
     lists = _member_lists(cols["member"], n)
     out = pl.concat([base, lists.drop("hh")], how="horizontal")
     return out.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).select(OUTPUT_COLUMNS)
@@ -253,8 +263,7 @@ OUTPUT_COLUMNS = [
 
 
 def _param_for(h: pl.DataFrame, compiled: CompiledParams, name: str) -> pl.Series:
-    values = {c: compiled.series[name][i] for i, c in enumerate(compiled.counties)}
-    return h["county"].replace_strict(values, return_dtype=pl.Int64, default=None)
+    return compiled.series[name].gather(h["_cidx"])
 
 
 def _aid_table(params: ParameterSet, compiled: CompiledParams) -> pl.DataFrame:
@@ -265,11 +274,16 @@ def _aid_table(params: ParameterSet, compiled: CompiledParams) -> pl.DataFrame:
             continue
         for category in CATEGORY_ORDER:
             resolved = aid_parameter(params, county, category, compiled.as_of)
-            if resolved is not None:
+            if resolved is not None and isinstance(resolved.value, tuple):
+                aid = [str(v) for v in resolved.value]
                 rows.append(
-                    {"county": county, "primary_category": category, "specialized_aid": list(resolved.value)}  # type: ignore[arg-type]
+                    {"county": county, "primary_category": category, "specialized_aid": aid}
                 )
-    schema = {"county": pl.String, "primary_category": pl.String, "specialized_aid": pl.List(pl.String)}
+    schema: dict[str, pl.DataType] = {
+        "county": pl.String(),
+        "primary_category": pl.String(),
+        "specialized_aid": pl.List(pl.String()),
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -328,12 +342,19 @@ def _render(step: Step, value: Any) -> Any:
     return value
 
 
+def _param_dict(compiled: CompiledParams, county: str, name: str) -> dict[str, Any]:
+    """A resolved parameter as JSON, built once per compiled run."""
+    key = f"param:{county}:{name}"
+    if key not in compiled.extras:
+        compiled.extras[key] = compiled.resolved[county][name].as_dict()
+    return dict(compiled.extras[key])
+
+
 def explanation(
     steps: list[Step], cols: dict[Level, pl.DataFrame], compiled: CompiledParams
 ) -> list[dict[str, Any]]:
     """Every named step of a one-household run: rule ID, labels, value, parameters used."""
     county = compiled.counties[0]
-    resolved = compiled.resolved[county]
     member_refs = cols["member"]["ref"].to_list()
     out: list[dict[str, Any]] = []
     for step in steps:
@@ -360,6 +381,6 @@ def explanation(
                 for o, v in zip(owners, series.to_list(), strict=True)
             ]
         if step.params:
-            entry["parameters"] = [resolved[p].as_dict() for p in step.params]
+            entry["parameters"] = [_param_dict(compiled, county, p) for p in step.params]
         out.append(entry)
     return out

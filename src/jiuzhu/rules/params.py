@@ -265,7 +265,12 @@ def _typed(raw: Any, unit: str, choices: tuple[str, ...], file: str, name: str) 
     if unit == "ratio_list":
         if not isinstance(raw, list):
             raise _err(file, name, f"{bad}: a list of numbers is expected")
-        return tuple(_typed(v, "ratio", choices, file, name) for v in raw)  # type: ignore[misc]
+        ratios: list[Decimal] = []
+        for item in raw:
+            typed = _typed(item, "ratio", choices, file, name)
+            assert isinstance(typed, Decimal)
+            ratios.append(typed)
+        return tuple(ratios)
     raise _err(file, name, f"unknown unit {unit!r}; known units: {sorted(UNITS)}")
 
 
@@ -364,7 +369,7 @@ def load_parameters(root: Path | None = None, regions: RegionTable | None = None
         for path in sorted(folder.glob("*.yaml")):
             rel = f"{code}/{path.name}"
             try:
-                doc = yaml.load(path.read_text("utf-8"), Loader=_DecimalLoader)  # noqa: S506
+                doc = yaml.load(path.read_text("utf-8"), Loader=_DecimalLoader)
             except yaml.YAMLError as exc:
                 raise ParameterError(f"{rel}: not valid YAML: {exc}") from None
             if not isinstance(doc, dict):

@@ -14,8 +14,12 @@ RESIDENCES = ("urban", "rural")
 # Parameters read outside the step catalogue: by the validators, the A-06 router and the
 # decision's list of specialized aid (C-08).
 EXTRA_PARAMETERS = frozenset(
-    {"tekun_multiplier_floor", "region_category", "temporary_aid_township_multiplier",
-     "temporary_aid_county_ceiling"}
+    {
+        "tekun_multiplier_floor",
+        "region_category",
+        "temporary_aid_township_multiplier",
+        "temporary_aid_county_ceiling",
+    }
     | {f"dibao_minimum_{r}_cat{c}" for r in RESIDENCES for c in (1, 2, 3, 4)}
     | {f"aid_opened_{c}" for c in ("tekun", "dibao", "low_income", "rigid_expenditure")}
 )

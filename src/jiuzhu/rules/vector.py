@@ -12,6 +12,15 @@ import polars as pl
 from jiuzhu.rules.money import RATIO_SCALE
 
 
+def static(expr: pl.Expr) -> object | None:
+    """The value of a literal expression (a parameter shared by every county of a run), so a
+    rule can leave out branches that cannot apply; None when the value varies by row."""
+    if expr.meta.is_literal():
+        value: object = pl.select(expr).item()
+        return value
+    return None
+
+
 def whole_years(born: pl.Expr, as_of: dt.date) -> pl.Expr:
     """Completed years between each date and `as_of` (a birthday counts on its day)."""
     not_yet = (born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)) > (
@@ -61,6 +70,9 @@ def counted(amount: pl.Expr, flag: pl.Expr) -> pl.Expr:
 def add_months(day: pl.Expr, months: pl.Expr) -> pl.Expr:
     """The same day `months` later, clamped to the end of a shorter month (Jan 31 + 1 → Feb 28),
     in integer arithmetic (no per-row duration strings)."""
+    fixed = static(months)
+    if isinstance(fixed, int):
+        return day.dt.offset_by(f"{fixed}mo")
     total = day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1 + months
     year, month = total // 12, total % 12 + 1
     last = pl.date(year, month, 1).dt.month_end().dt.day().cast(pl.Int64)

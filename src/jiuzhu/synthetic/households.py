@@ -33,7 +33,9 @@ class Shape:
     as_of: dt.date = dt.date(2024, 6, 1)
 
 
-def _lognormal_fen(rng: np.random.Generator, n: int, median_yuan: float, sigma: float) -> np.ndarray:
+def _lognormal_fen(
+    rng: np.random.Generator, n: int, median_yuan: float, sigma: float
+) -> np.ndarray:
     # Amounts are drawn in whole fen (integers); floats only shape the distribution.
     return np.round(rng.lognormal(np.log(median_yuan * 100), sigma, n)).astype(np.int64)
 
@@ -42,8 +44,9 @@ def _decimal(fen: np.ndarray) -> pl.Series:
     return (pl.Series(fen, dtype=pl.Int64).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(12, 2))
 
 
-def generate(n: int, *, seed: int = 2024, shape: Shape | None = None,
-             regions: RegionTable | None = None) -> pa.Table:
+def generate(
+    n: int, *, seed: int = 2024, shape: Shape | None = None, regions: RegionTable | None = None
+) -> pa.Table:
     """`n` synthetic households as an Arrow table with the nested household schema."""
     shape = shape or Shape()
     regions = regions or default_regions()
@@ -58,8 +61,11 @@ def generate(n: int, *, seed: int = 2024, shape: Shape | None = None,
 
     # ages: heads 25-90; others a mixture of children, adults and elderly
     band = rng.choice(3, size=m, p=[0.28, 0.44, 0.28])
-    age = np.where(band == 0, rng.integers(0, 18, m),
-                   np.where(band == 1, rng.integers(18, 60, m), rng.integers(60, 96, m)))
+    age = np.where(
+        band == 0,
+        rng.integers(0, 18, m),
+        np.where(band == 1, rng.integers(18, 60, m), rng.integers(60, 96, m)),
+    )
     age = np.where(first, rng.integers(25, 91, m), age)
     as_of = np.datetime64(shape.as_of)
     birth = as_of - (age * 365.25 + rng.integers(0, 365, m)).astype("timedelta64[D]")
@@ -68,17 +74,29 @@ def generate(n: int, *, seed: int = 2024, shape: Shape | None = None,
     dis_kind = rng.choice(np.array(DISABILITY_KINDS), m)
     dis_grade = np.where(disabled, rng.integers(1, 5, m), 0)
     illness = rng.random(m) < ILLNESS_RATE
-    self_care = np.where(age >= 80, rng.choice(np.array(["full", "partial", "none"]), m, p=[0.6, 0.3, 0.1]), "full")
+    self_care = np.where(
+        age >= 80, rng.choice(np.array(["full", "partial", "none"]), m, p=[0.6, 0.3, 0.1]), "full"
+    )
     schooling = np.select(
         [age < 3, age < 6, age < 15, age < 18, (age < 22) & (rng.random(m) < 0.4)],
-        ["", "preschool", "compulsory", "high_school", "higher"], "")
+        ["", "preschool", "compulsory", "high_school", "higher"],
+        "",
+    )
     adult = (age >= 18) & (age < 60) & (schooling == "")
     work = rng.choice(np.array(["employed", "unemployed", "other"]), m, p=[0.45, 0.25, 0.30])
-    employment = np.where(adult, work, np.where(age >= 60, "retired", np.where(schooling != "", "student", "other")))
+    employment = np.where(
+        adult, work, np.where(age >= 60, "retired", np.where(schooling != "", "student", "other"))
+    )
     unemployed_days = rng.integers(30, 1500, m)
-    unemployed_since = np.where(employment == "unemployed", as_of - unemployed_days.astype("timedelta64[D]"), np.datetime64("NaT"))
+    unemployed_since = np.where(
+        employment == "unemployed",
+        as_of - unemployed_days.astype("timedelta64[D]"),
+        np.datetime64("NaT"),
+    )
     graduate = (employment == "unemployed") & (age < 30) & (rng.random(m) < 0.3)
-    left_school = np.where(graduate, as_of - rng.integers(100, 1800, m).astype("timedelta64[D]"), np.datetime64("NaT"))
+    left_school = np.where(
+        graduate, as_of - rng.integers(100, 1800, m).astype("timedelta64[D]"), np.datetime64("NaT")
+    )
     landless = (rng.random(m) < 0.05) & adult
 
     wages = np.where(employment == "employed", _lognormal_fen(rng, m, 1800, 0.6), 0)
@@ -96,37 +114,50 @@ def generate(n: int, *, seed: int = 2024, shape: Shape | None = None,
     sup_age = rng.integers(25, 90, s)
     sup_birth = as_of - (sup_age * 365.25).astype("timedelta64[D]")
 
-    supporters = pl.DataFrame({
-        "able": pl.Series(sup_able).set(pl.Series(rng.random(s) < 0.5), None),
-        "birth_date": pl.Series(sup_birth.astype("datetime64[D]")).cast(pl.Date),
-        "monthly_income": _decimal(_lognormal_fen(rng, s, 2500, 0.8)),
-        "assets_within_low_income_rules": pl.Series(rng.random(s) < 0.5),
-    })
+    supporters = pl.DataFrame(
+        {
+            "able": pl.Series(sup_able).set(pl.Series(rng.random(s) < 0.5), None),
+            "birth_date": pl.Series(sup_birth.astype("datetime64[D]")).cast(pl.Date),
+            "monthly_income": _decimal(_lognormal_fen(rng, s, 2500, 0.8)),
+            "assets_within_low_income_rules": pl.Series(rng.random(s) < 0.5),
+        }
+    )
     sup_struct = supporters.to_struct("s").to_arrow()
     sup_offsets = pa.array(np.concatenate([[0], np.cumsum(sup_n)]).astype(np.int32))
     sup_list = pa.ListArray.from_arrays(sup_offsets, sup_struct)
 
-    dis = pl.DataFrame({"kind": dis_kind, "grade": pl.Series(dis_grade, dtype=pl.Int64), "on": disabled})
+    dis = pl.DataFrame(
+        {"kind": dis_kind, "grade": pl.Series(dis_grade, dtype=pl.Int64), "on": disabled}
+    )
     dis_struct = dis.select(pl.when("on").then(pl.struct("kind", "grade")).alias("d"))["d"]
-    members = pl.DataFrame({
-        "ref": pl.Series([f"m{i}" for i in range(1, 7)], dtype=pl.String).gather(
-            np.arange(m) - offsets[hh_of]),
-        "birth_date": pl.Series(birth.astype("datetime64[D]")).cast(pl.Date),
-        "sex": np.where(female, "female", "male"),
-        "relation": np.where(first, "head", "other"),
-        "disability": dis_struct,
-        "serious_illness": illness,
-        "self_care": self_care,
-        "schooling": pl.Series(schooling).replace("", None),
-        "employment": employment,
-        "unemployed_since": pl.Series(unemployed_since.astype("datetime64[D]")).cast(pl.Date),
-        "left_school_on": pl.Series(left_school.astype("datetime64[D]")).cast(pl.Date),
-        "landless": landless,
-        "income": pl.DataFrame({
-            "wages": _decimal(wages), "business": _decimal(business), "property": _decimal(prop),
-            "transfer": _decimal(transfer), "basic_pension": _decimal(pension), "other": _decimal(other),
-        }).to_struct("income"),
-    })
+    members = pl.DataFrame(
+        {
+            "ref": pl.Series([f"m{i}" for i in range(1, 7)], dtype=pl.String).gather(
+                np.arange(m) - offsets[hh_of]
+            ),
+            "birth_date": pl.Series(birth.astype("datetime64[D]")).cast(pl.Date),
+            "sex": np.where(female, "female", "male"),
+            "relation": np.where(first, "head", "other"),
+            "disability": dis_struct,
+            "serious_illness": illness,
+            "self_care": self_care,
+            "schooling": pl.Series(schooling).replace("", None),
+            "employment": employment,
+            "unemployed_since": pl.Series(unemployed_since.astype("datetime64[D]")).cast(pl.Date),
+            "left_school_on": pl.Series(left_school.astype("datetime64[D]")).cast(pl.Date),
+            "landless": landless,
+            "income": pl.DataFrame(
+                {
+                    "wages": _decimal(wages),
+                    "business": _decimal(business),
+                    "property": _decimal(prop),
+                    "transfer": _decimal(transfer),
+                    "basic_pension": _decimal(pension),
+                    "other": _decimal(other),
+                }
+            ).to_struct("income"),
+        }
+    )
     mem_arrow = members.to_struct("m").to_arrow()
     fields = [mem_arrow.field(i) for i in range(mem_arrow.type.num_fields)]
     names = [mem_arrow.type.field(i).name for i in range(mem_arrow.type.num_fields)]
@@ -135,29 +166,60 @@ def generate(n: int, *, seed: int = 2024, shape: Shape | None = None,
 
     financial = _lognormal_fen(rng, n, 4000, 1.2)
     prev_dibao = rng.random(n) < 0.2
-    households = pl.DataFrame({
-        "ref": pl.Series(np.char.add("SYN-", np.arange(1, n + 1).astype(str))),
-        "region": pl.Series(rng.choice(leaves, n), dtype=pl.String),
-        "residence": np.where(rng.random(n) < URBAN_SHARE, "urban", "rural"),
-        "assets": pl.DataFrame({
-            "financial": _decimal(financial),
-            "vehicles": pl.Series(np.where(rng.random(n) < 0.1, 1, 0), dtype=pl.Int64),
-            "homes": pl.Series(rng.choice([0, 1, 2], n, p=[0.3, 0.6, 0.1]), dtype=pl.Int64),
-            "business_registrations": pl.Series(np.where(rng.random(n) < 0.03, 1, 0), dtype=pl.Int64),
-        }).to_struct("assets"),
-        "expenses": pl.DataFrame({
-            "medical": _decimal(np.where(rng.random(n) < 0.2, _lognormal_fen(rng, n, 300, 0.9), 0)),
-            "education": _decimal(np.where(rng.random(n) < 0.15, _lognormal_fen(rng, n, 200, 0.7), 0)),
-            "disability": _decimal(np.where(rng.random(n) < 0.05, _lognormal_fen(rng, n, 200, 0.7), 0)),
-        }).to_struct("expenses"),
-        "employment_costs": _decimal(np.where(rng.random(n) < 0.2, _lognormal_fen(rng, n, 150, 0.5), 0)),
-        "previous": pl.DataFrame({
-            "category": pl.Series(np.where(prev_dibao, "dibao", "")).replace("", None),
-            "monthly_benefit": _decimal(np.where(prev_dibao, rng.integers(10000, 300000, n), 0)),
-        }).select(pl.when(pl.col("category").is_not_null()).then(pl.struct("category", "monthly_benefit")).alias("p"))["p"].alias("previous"),
-    }).to_arrow()
+    households = pl.DataFrame(
+        {
+            "ref": pl.Series(np.char.add("SYN-", np.arange(1, n + 1).astype(str))),
+            "region": pl.Series(rng.choice(leaves, n), dtype=pl.String),
+            "residence": np.where(rng.random(n) < URBAN_SHARE, "urban", "rural"),
+            "assets": pl.DataFrame(
+                {
+                    "financial": _decimal(financial),
+                    "vehicles": pl.Series(np.where(rng.random(n) < 0.1, 1, 0), dtype=pl.Int64),
+                    "homes": pl.Series(rng.choice([0, 1, 2], n, p=[0.3, 0.6, 0.1]), dtype=pl.Int64),
+                    "business_registrations": pl.Series(
+                        np.where(rng.random(n) < 0.03, 1, 0), dtype=pl.Int64
+                    ),
+                }
+            ).to_struct("assets"),
+            "expenses": pl.DataFrame(
+                {
+                    "medical": _decimal(
+                        np.where(rng.random(n) < 0.2, _lognormal_fen(rng, n, 300, 0.9), 0)
+                    ),
+                    "education": _decimal(
+                        np.where(rng.random(n) < 0.15, _lognormal_fen(rng, n, 200, 0.7), 0)
+                    ),
+                    "disability": _decimal(
+                        np.where(rng.random(n) < 0.05, _lognormal_fen(rng, n, 200, 0.7), 0)
+                    ),
+                }
+            ).to_struct("expenses"),
+            "employment_costs": _decimal(
+                np.where(rng.random(n) < 0.2, _lognormal_fen(rng, n, 150, 0.5), 0)
+            ),
+            "previous": pl.DataFrame(
+                {
+                    "category": pl.Series(np.where(prev_dibao, "dibao", "")).replace("", None),
+                    "monthly_benefit": _decimal(
+                        np.where(prev_dibao, rng.integers(10000, 300000, n), 0)
+                    ),
+                }
+            )
+            .select(
+                pl.when(pl.col("category").is_not_null())
+                .then(pl.struct("category", "monthly_benefit"))
+                .alias("p")
+            )["p"]
+            .alias("previous"),
+        }
+    ).to_arrow()
     cols = households.columns
     names_h = households.column_names
-    table = pa.table({**dict(zip(names_h[:3], cols[:3], strict=True)), "members": mem_list,
-                      **dict(zip(names_h[3:], cols[3:], strict=True))})
+    table = pa.table(
+        {
+            **dict(zip(names_h[:3], cols[:3], strict=True)),
+            "members": mem_list,
+            **dict(zip(names_h[3:], cols[3:], strict=True)),
+        }
+    )
     return table.replace_schema_metadata({"jiuzhu": "synthetic households, not real people"})

@@ -4,11 +4,11 @@ Importing this package registers the steps in `jiuzhu.rules.steps.CATALOGUE` in 
 """
 
 from jiuzhu.rules.catalogue import (  # noqa: F401  (imported for registration)
-    income,
-    classification,
     benefits,
+    classification,
     dynamic,
     employment,
+    income,
 )
 from jiuzhu.rules.steps import CATALOGUE
 

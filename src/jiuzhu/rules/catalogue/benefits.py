@@ -8,8 +8,7 @@ import polars as pl
 
 from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, rule
-from jiuzhu.rules.vector import add_months, clip_zero, div_half_up, times_ratio, where
-
+from jiuzhu.rules.vector import add_months, clip_zero, div_half_up, static, times_ratio, where
 
 MAX_TIERS = 8  # a tier list longer than this is refused when parameters are checked
 
@@ -34,6 +33,8 @@ def by_method(
     paid = pl.lit(paid_members, dtype=pl.Int64) if isinstance(paid_members, int) else paid_members
     shortfall = clip_zero(n * standard - income)
     difference = div_half_up(shortfall * paid, n)
+    if static(method) == "difference":
+        return difference
     gap = shortfall * RATIO_SCALE // (n * standard).clip(lower_bound=1)
     share: pl.Expr = pl.lit(0, dtype=pl.Int64)
     for i in range(MAX_TIERS):
@@ -80,13 +81,14 @@ METHOD_PARAMS = ("dibao_benefit_method", "dibao_tier_min_gap", "dibao_tier_share
 @rule(
     "C-05",
     level="member",
-    zh="单人户低保金",
-    en="Single-person dibao paid",
+    zh="作为单人户可得的低保金",
+    en="Dibao the member would receive as a single-person household",
     params=METHOD_PARAMS,
     unit="yuan",
 )
-def single_person_benefit(
-    single_person_dibao: pl.Expr,
+def single_person_amount(
+    severe_condition: pl.Expr,
+    is_tekun: pl.Expr,
     income_counted: pl.Expr,
     hh_dibao_standard: pl.Expr,
     dibao_benefit_method: pl.Expr,
@@ -103,27 +105,69 @@ def single_person_benefit(
         dibao_tier_min_gap,
         dibao_tier_share,
     )
-    return where(single_person_dibao, amount, 0)
+    return where(severe_condition & is_tekun.not_(), amount, 0)
 
 
-aggregate("B-02", "tekun_total", "tekun_benefit", "sum", level="household",
-          zh="特困供养金合计", en="特困 support, total", unit="yuan")
-aggregate("C-05", "single_person_total", "single_person_benefit", "sum", level="household",
-          zh="单人户低保金合计", en="Single-person dibao, total", unit="yuan")
+@rule("C-05", level="member", zh="单人户低保金", en="Single-person dibao paid", unit="yuan")
+def single_person_benefit(single_person_dibao: pl.Expr, single_person_amount: pl.Expr) -> pl.Expr:
+    return where(single_person_dibao, single_person_amount, 0)
 
 
-@rule("B-01", level="household", zh="家庭低保金", en="Household dibao paid", params=METHOD_PARAMS, unit="yuan")
+aggregate(
+    "C-05",
+    "single_person_floor_total",
+    "single_person_amount",
+    "sum",
+    level="household",
+    zh="重残重病成员单人户金额合计",
+    en="What severely ill or disabled members would receive alone, total",
+    unit="yuan",
+)
+aggregate(
+    "B-02",
+    "tekun_total",
+    "tekun_benefit",
+    "sum",
+    level="household",
+    zh="特困供养金合计",
+    en="特困 support, total",
+    unit="yuan",
+)
+aggregate(
+    "C-05",
+    "single_person_total",
+    "single_person_benefit",
+    "sum",
+    level="household",
+    zh="单人户低保金合计",
+    en="Single-person dibao, total",
+    unit="yuan",
+)
+
+
+@rule(
+    "B-01",
+    level="household",
+    zh="家庭低保金",
+    en="Household dibao paid",
+    params=(*METHOD_PARAMS, "single_person_floor"),
+    unit="yuan",
+)
 def dibao_benefit(
     dibao_eligible: pl.Expr,
     dibao_standard: pl.Expr,
     income_net: pl.Expr,
     members_count: pl.Expr,
     tekun_count: pl.Expr,
+    single_person_floor_total: pl.Expr,
     dibao_benefit_method: pl.Expr,
     dibao_tier_min_gap: pl.Expr,
     dibao_tier_share: pl.Expr,
+    single_person_floor: pl.Expr,
 ) -> pl.Expr:
-    """Paid for the members not already supported as 特困."""
+    """Paid for the members not already supported as 特困; where the floor parameter is set,
+    never less than the household's severely ill or disabled members would receive as
+    single-person households (C-05), so that more income never raises the amount."""
     amount = by_method(
         dibao_standard,
         income_net,
@@ -133,7 +177,8 @@ def dibao_benefit(
         dibao_tier_min_gap,
         dibao_tier_share,
     )
-    return where(dibao_eligible, amount, 0)
+    floor = where(single_person_floor, single_person_floor_total, 0)
+    return where(dibao_eligible, pl.max_horizontal(amount, floor), 0)
 
 
 @rule(
@@ -155,10 +200,7 @@ def gradual_exit_until(
     """A dibao household whose income rose above the standard while a member works keeps its
     benefit for the parameter's months, counted from the day income exceeded the standard."""
     applies = (
-        (prev_category == "dibao")
-        & dibao_eligible.not_()
-        & assets_ok_dibao
-        & (employed_count > 0)
+        (prev_category == "dibao") & dibao_eligible.not_() & assets_ok_dibao & (employed_count > 0)
     )
     start = prev_exceeded_on.fill_null(pl.lit(as_of))
     until = add_months(start, gradual_exit_months) - dt.timedelta(days=1)
@@ -171,7 +213,9 @@ def in_gradual_exit(gradual_exit_until: pl.Expr) -> pl.Expr:
     return gradual_exit_until.is_not_null()
 
 
-@rule("C-08", level="household", zh="低保家庭（含渐退期）", en="Dibao household (incl. gradual exit)")
+@rule(
+    "C-08", level="household", zh="低保家庭（含渐退期）", en="Dibao household (incl. gradual exit)"
+)
 def dibao_household(dibao_eligible: pl.Expr, in_gradual_exit: pl.Expr) -> pl.Expr:
     return dibao_eligible | in_gradual_exit
 

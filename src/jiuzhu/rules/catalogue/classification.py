@@ -205,8 +205,15 @@ def supporter_able(supporter_unable: pl.Expr) -> pl.Expr:
     return supporter_unable.not_()
 
 
-aggregate("C-03", "able_supporters", "supporter_able", "sum", level="member",
-          zh="有履行能力的法定义务人数", en="Supporters able to fulfil the duty")
+aggregate(
+    "C-03",
+    "able_supporters",
+    "supporter_able",
+    "sum",
+    level="member",
+    zh="有履行能力的法定义务人数",
+    en="Supporters able to fulfil the duty",
+)
 
 
 broadcast("C-01", "hh_able_members", "able_members", level="member", zh="", en="")
@@ -272,10 +279,24 @@ def single_person_dibao(
     return severe_condition & hh_low_income & hh_dibao_eligible.not_() & is_tekun.not_()
 
 
-aggregate("C-01", "tekun_count", "is_tekun", "sum", level="household", zh="特困人员数",
-          en="Members who are 特困")
-aggregate("C-05", "single_person_count", "single_person_dibao", "sum", level="household",
-          zh="单人户低保人数", en="Members covered as single-person households")
+aggregate(
+    "C-01",
+    "tekun_count",
+    "is_tekun",
+    "sum",
+    level="household",
+    zh="特困人员数",
+    en="Members who are 特困",
+)
+aggregate(
+    "C-05",
+    "single_person_count",
+    "single_person_dibao",
+    "sum",
+    level="household",
+    zh="单人户低保人数",
+    en="Members covered as single-person households",
+)
 
 
 @rule(
@@ -329,4 +350,3 @@ def primary_category(
         .then(pl.lit("rigid_expenditure"))
         .otherwise(pl.lit("none"))
     )
-

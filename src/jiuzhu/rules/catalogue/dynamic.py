@@ -16,8 +16,15 @@ def irregular_income(
     return able_to_work & irregular
 
 
-aggregate("D-01", "irregular_members", "irregular_income", "sum", level="household",
-          zh="有劳动能力且收入不固定的成员数", en="Able members with irregular income")
+aggregate(
+    "D-01",
+    "irregular_members",
+    "irregular_income",
+    "sum",
+    level="household",
+    zh="有劳动能力且收入不固定的成员数",
+    en="Able members with irregular income",
+)
 
 
 @rule(

@@ -36,9 +36,7 @@ def working_age(
 
 
 @rule("D-01", level="member", zh="有劳动能力", en="Able to work")
-def able_to_work(
-    working_age: pl.Expr, severe_condition: pl.Expr, schooling: pl.Expr
-) -> pl.Expr:
+def able_to_work(working_age: pl.Expr, severe_condition: pl.Expr, schooling: pl.Expr) -> pl.Expr:
     return working_age & severe_condition.not_() & schooling.is_in(IN_SCHOOL).not_()
 
 
@@ -47,8 +45,15 @@ def unemployed_of_working_age(employment: pl.Expr, working_age: pl.Expr) -> pl.E
     return (employment == "unemployed") & working_age
 
 
-aggregate("S-04", "able_members", "able_to_work", "sum", level="household",
-          zh="有劳动能力成员数", en="Members able to work")
+aggregate(
+    "S-04",
+    "able_members",
+    "able_to_work",
+    "sum",
+    level="household",
+    zh="有劳动能力成员数",
+    en="Members able to work",
+)
 
 
 @rule("S-04", level="household", zh="零就业家庭", en="Zero-employment household")
@@ -84,9 +89,7 @@ def emp_disabled(unemployed_of_working_age: pl.Expr, dis_grade: pl.Expr) -> pl.E
 
 
 @rule("S-04", level="member", zh="零就业家庭成员", en="Member of a zero-employment household")
-def emp_zero_employment(
-    unemployed_of_working_age: pl.Expr, hh_zero_employment: pl.Expr
-) -> pl.Expr:
+def emp_zero_employment(unemployed_of_working_age: pl.Expr, hh_zero_employment: pl.Expr) -> pl.Expr:
     return unemployed_of_working_age & hh_zero_employment
 
 

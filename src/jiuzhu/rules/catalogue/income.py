@@ -61,13 +61,34 @@ def is_employed(employment: pl.Expr) -> pl.Expr:
     return employment == "employed"
 
 
-aggregate("I-01", "members_count", "age", "count", level="household", zh="共同生活家庭成员人数",
-          en="Members living together")
-aggregate("I-02", "income_gross", "income_counted", "sum", level="household",
-          zh="家庭计入收入（扣除前）", en="Household income counted, before deductions",
-          unit="yuan")
-aggregate("I-06", "employed_count", "is_employed", "sum", level="household", zh="在业人数",
-          en="Employed members")
+aggregate(
+    "I-01",
+    "members_count",
+    "age",
+    "count",
+    level="household",
+    zh="共同生活家庭成员人数",
+    en="Members living together",
+)
+aggregate(
+    "I-02",
+    "income_gross",
+    "income_counted",
+    "sum",
+    level="household",
+    zh="家庭计入收入（扣除前）",
+    en="Household income counted, before deductions",
+    unit="yuan",
+)
+aggregate(
+    "I-06",
+    "employed_count",
+    "is_employed",
+    "sum",
+    level="household",
+    zh="在业人数",
+    en="Employed members",
+)
 
 
 @rule(
@@ -108,7 +129,13 @@ def employment_deduction(
     return minimum(employment_costs, employment_cost_cap_per_employed * employed_count)
 
 
-@rule("I-04", level="household", zh="核算后家庭收入", en="Household income after deductions", unit="yuan")
+@rule(
+    "I-04",
+    level="household",
+    zh="核算后家庭收入",
+    en="Household income after deductions",
+    unit="yuan",
+)
 def income_net(
     income_gross: pl.Expr, rigid_deduction: pl.Expr, employment_deduction: pl.Expr
 ) -> pl.Expr:

@@ -1,0 +1,5 @@
+"""`python -m jiuzhu` runs the command line."""
+
+from jiuzhu.cli.main import main
+
+main()

@@ -1,0 +1,179 @@
+"""Policy parameters as data (P-01 … P-04, B-02): loading, layering, dating and the checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from jiuzhu.rules.errors import ParameterError
+from jiuzhu.rules.params import ParameterSet, default_parameters, load_parameters
+from jiuzhu.rules.validation import validate_parameters
+
+PACKAGED = Path(str(resources.files("jiuzhu.rules") / "params"))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A writable copy of the packaged parameter folders."""
+    root = tmp_path / "params"
+    shutil.copytree(PACKAGED, root)
+    return root
+
+
+def load_checked(root: Path) -> ParameterSet:
+    pset = load_parameters(root)
+    validate_parameters(pset)
+    return pset
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_the_packaged_parameters_load_and_pass_every_check() -> None:
+    pset = default_parameters()
+    assert "dibao_standard_urban" in pset.names()
+
+
+def test_a_county_takes_its_city_value_and_the_nation_fills_the_rest() -> None:
+    """P-01: 越秀区 440104 has no folder: Guangzhou's standard, Guangdong's k, the nation's m…"""
+    pset = default_parameters()
+    day = dt.date(2024, 6, 1)
+    assert pset.resolve("dibao_standard_urban", "440104", day).region == "440100"
+    assert pset.resolve("low_income_multiplier", "440104", day).region == "440000"
+    assert pset.resolve("review_months_unstable", "440104", day).region == "000000"
+
+
+def test_a_lower_level_overrides_the_one_above() -> None:
+    """P-01: Guangdong's m = 1.6 overrides the national floor of 1.3 (B-02)."""
+    pset = default_parameters()
+    day = dt.date(2024, 6, 1)
+    assert pset.resolve("tekun_multiplier_floor", "440104", day).value == Decimal("1.6")
+    assert pset.resolve("tekun_multiplier_floor", "150102", day).value == Decimal("1.3")
+
+
+def test_the_value_changes_on_its_effective_date_not_the_day_before() -> None:
+    """P-02: Guangzhou 1,196 until 2022-12-31, 1,238 from 2023-01-01."""
+    pset = default_parameters()
+    before = pset.resolve("dibao_standard_urban", "440106", dt.date(2022, 12, 31))
+    on = pset.resolve("dibao_standard_urban", "440106", dt.date(2023, 1, 1))
+    assert (before.value, on.value) == (Decimal("1196.00"), Decimal("1238.00"))
+    assert before.dated.end == dt.date(2022, 12, 31)
+
+
+def test_amounts_are_decimal_never_float() -> None:
+    """B-05: 938.25 (11,259 yuan a year ÷ 12) stays exact."""
+    value = default_parameters().resolve("tekun_standard_rural", "150102", dt.date(2023, 1, 1))
+    assert value.value == Decimal("938.25") and isinstance(value.value, Decimal)
+
+
+def test_a_date_before_any_value_is_a_clear_error() -> None:
+    with pytest.raises(ParameterError, match=r"dibao_standard_urban.*150102.*2021-06-01"):
+        default_parameters().resolve("dibao_standard_urban", "150102", dt.date(2021, 6, 1))
+
+
+def test_a_value_without_a_source_is_refused_naming_file_and_parameter(tree: Path) -> None:
+    path = tree / "000000" / "review.yaml"
+    path.write_text(
+        "review_months_rigid:\n  description: x\n  unit: months\n"
+        "  values: [{from: 2030-01-01, value: 12}]\n",
+        "utf-8",
+    )
+    with pytest.raises(ParameterError, match=r"000000/review.yaml.*review_months_rigid.*source"):
+        load_parameters(tree)
+
+
+def test_overlapping_dates_are_refused(tree: Path) -> None:
+    replace(
+        tree / "440100" / "standards.yaml",
+        "- {from: 2022-01-01, value: 1196}",
+        "- {from: 2022-01-01, to: 2023-03-31, value: 1196}",
+    )
+    with pytest.raises(ParameterError, match=r"440100/standards.yaml.*overlap.*2023-01-01"):
+        load_parameters(tree)
+
+
+def test_two_values_on_one_date_are_refused(tree: Path) -> None:
+    replace(
+        tree / "440100" / "standards.yaml",
+        "- {from: 2022-01-01, value: 1196}",
+        "- {from: 2021-01-01, value: 1196}",
+    )
+    with pytest.raises(ParameterError, match="two values start on 2021-01-01"):
+        load_parameters(tree)
+
+
+def test_a_tekun_standard_under_m_times_dibao_is_refused(tree: Path) -> None:
+    """B-02: in Guangzhou 2023, 1.6 × 1,238 = 1,980.80 > 1,900."""
+    replace(
+        tree / "440100" / "standards.yaml",
+        "- {from: 2023-01-01, value: 1981}",
+        "- {from: 2023-01-01, value: 1900}",
+    )
+    with pytest.raises(
+        ParameterError, match=r"440100/standards.yaml.*tekun_standard_urban.*1900.*1980.80"
+    ):
+        load_checked(tree)
+
+
+def test_a_city_under_its_category_minimum_is_refused(tree: Path) -> None:
+    """P-04: 汕头 (category 4) at 850 < 860 in 2024."""
+    replace(
+        tree / "440500" / "standards.yaml",
+        "value: 860, default: assumed",
+        "value: 850, default: assumed",
+    )
+    with pytest.raises(ParameterError, match=r"440500/standards.yaml.*850.*category-4 minimum 860"):
+        load_checked(tree)
+
+
+def test_an_unknown_parameter_name_is_refused(tree: Path) -> None:
+    replace(tree / "000000" / "dibao.yaml", "review_months_stable:", "review_month_stable:")
+    with pytest.raises(ParameterError, match=r"review_month_stable.*not read by any rule"):
+        load_checked(tree)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("value: 24, default: assumed", "value: -1, default: assumed", "whole number"),
+        ("value: 300\n", "value: 300.123\n", "two decimal places"),
+        ("value: 300\n", "value: -300\n", "must not be negative"),
+        ("unit: months\n", "unit: fortnights\n", "unknown unit"),
+    ],
+    ids=["negative count", "three decimals", "negative money", "unknown unit"],
+)
+def test_values_that_do_not_fit_their_unit_are_refused(
+    tree: Path, old: str, new: str, message: str
+) -> None:
+    for name in ("assets.yaml", "income.yaml"):
+        path = tree / "000000" / name
+        if old in path.read_text("utf-8"):
+            replace(path, old, new)
+            break
+    with pytest.raises(ParameterError, match=message):
+        load_parameters(tree)
+
+
+def test_a_folder_that_is_not_a_region_is_refused(tree: Path) -> None:
+    (tree / "999999").mkdir()
+    with pytest.raises(ParameterError, match="999999"):
+        load_parameters(tree)
+
+
+def test_an_unknown_key_in_a_value_is_refused(tree: Path) -> None:
+    """A stray key (e.g. a note split at a comma) must not pass silently."""
+    replace(
+        tree / "440100" / "standards.yaml",
+        "- {from: 2022-01-01, value: 1196}",
+        "- {from: 2022-01-01, value: 1196, typo: 1}",
+    )
+    with pytest.raises(ParameterError, match="unknown keys"):
+        load_parameters(tree)

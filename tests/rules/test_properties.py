@@ -1,0 +1,96 @@
+"""Properties of the rules that hold for every household (SECURITY.md 13, issue #2)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jiuzhu.rules.bulk import read_jsonl, read_parquet
+from jiuzhu.rules.evaluate import Evaluator, decision_json
+from jiuzhu.rules.household import parse_household
+
+from .strategies import AS_OF_DATES, households
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def decide(evaluator: Evaluator, raw: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    return evaluator.evaluate(parse_household(raw), as_of)
+
+
+@SETTINGS
+@given(
+    raw=households(),
+    as_of=st.sampled_from(AS_OF_DATES),
+    who=st.integers(0, 4),
+    more=st.integers(1, 300_000),
+)
+def test_more_income_never_raises_the_amount(
+    evaluator: Evaluator, raw: dict[str, Any], as_of: dt.date, who: int, more: int
+) -> None:
+    """B-01/C-04/C-05: raising any member's wages never raises the monthly benefit."""
+    before = decide(evaluator, raw, as_of)
+    richer = copy.deepcopy(raw)
+    member = richer["members"][who % len(richer["members"])]
+    wages = Decimal(member["income"]["wages"]) + Decimal(more) / 100
+    member["income"]["wages"] = str(wages)
+    after = decide(evaluator, richer, as_of)
+    assert Decimal(after["monthly_benefit"]) <= Decimal(before["monthly_benefit"])
+
+
+@SETTINGS
+@given(raw=households(), as_of=st.sampled_from(AS_OF_DATES))
+def test_the_same_input_and_date_give_the_same_result(
+    evaluator: Evaluator, raw: dict[str, Any], as_of: dt.date
+) -> None:
+    first = evaluator.evaluate(parse_household(raw), as_of, explain=True)
+    second = evaluator.evaluate(parse_household(copy.deepcopy(raw)), as_of, explain=True)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.lists(households(), min_size=1, max_size=6),
+    as_of=st.sampled_from(AS_OF_DATES),
+)
+def test_bulk_equals_one_by_one_from_json_lines_and_parquet(
+    tmp_path_factory: Any, batch: list[dict[str, Any]], as_of: dt.date
+) -> None:
+    """One evaluation path: the bulk rows, read from JSON Lines or from Parquet, are exactly
+    the single-household decisions, in any order."""
+    evaluator = _shared()
+    for i, raw in enumerate(batch):
+        raw["ref"] = f"P{i}"
+    folder: Path = tmp_path_factory.mktemp("bulk")
+    jsonl = folder / "in.jsonl"
+    jsonl.write_text("\n".join(json.dumps(h) for h in batch) + "\n", "utf-8")
+    parquet = folder / "in.parquet"
+    pl.DataFrame(list(reversed(batch)), infer_schema_length=None).write_parquet(parquet)
+
+    expected = {h["ref"]: decide(evaluator, h, as_of) for h in batch}
+    for reader, path in ((read_jsonl, jsonl), (read_parquet, parquet)):
+        caseload, lines, errors = reader(path, evaluator.regions)
+        assert errors == []
+        frame, bad = evaluator.evaluate_caseload(caseload, as_of, lines=lines)
+        assert bad == []
+        got = {row["ref"]: decision_json(row) for row in frame.iter_rows(named=True)}
+        assert got == expected
+
+
+_EVALUATOR: list[Evaluator] = []
+
+
+def _shared() -> Evaluator:
+    if not _EVALUATOR:
+        _EVALUATOR.append(Evaluator())
+    return _EVALUATOR[0]
