@@ -13,9 +13,10 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiuzhu.rules.bulk import read_jsonl, read_parquet
+from jiuzhu.rules.bulk import read_jsonl
 from jiuzhu.rules.evaluate import Evaluator, decision_json
 from jiuzhu.rules.household import parse_household
+from jiuzhu.rules.parquet import read_parquet
 
 from .strategies import AS_OF_DATES, households
 

@@ -29,8 +29,10 @@ app = typer.Typer(
 )
 params_app = typer.Typer(help="Policy parameters: show what is in force, check the files.")
 schema_app = typer.Typer(help="JSON Schemas of the input formats.")
+synth_app = typer.Typer(help="Synthetic (never real) data for demos, tests and benchmarks.")
 app.add_typer(params_app, name="params")
 app.add_typer(schema_app, name="schema")
+app.add_typer(synth_app, name="synth")
 
 err = Console(stderr=True)
 USAGE_ERROR = 2
@@ -99,56 +101,51 @@ def evaluate_bulk(
         Path | None,
         typer.Option("--errors", help="CSV of households left out (default: OUT.errors.csv)."),
     ] = None,
+    chunk: Annotated[
+        int, typer.Option("--chunk", min=1, help="Households evaluated at a time (bounds memory).")
+    ] = 500_000,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate a caseload; bad households go to the errors file, the rest are decided."""
-    from jiuzhu.rules.bulk import read_jsonl, read_parquet, write_errors
+    from jiuzhu.rules.bulk import count_households, run_bulk
     from jiuzhu.rules.evaluate import Evaluator
 
     day = parse_as_of(as_of)
     if not input.is_file():
         fail(f"{input}: no such file")
     errors_path = errors or out.with_name(out.name + ".errors.csv")
-    try:
-        evaluator = Evaluator()
-    except RulesError as exc:
-        fail(str(exc))
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.completed:,}/{task.total:,} households"),
         TimeElapsedColumn(),
         console=err,
         disable=quiet,
-        transient=False,
     )
+    try:
+        evaluator = Evaluator()
+        total = count_households(input)
+    except (RulesError, OSError) as exc:
+        fail(str(exc))
     with progress:
-        reading = progress.add_task("reading", total=None)
+        task = progress.add_task("evaluating", total=total)
         try:
-            if input.suffix.lower() in (".parquet", ".pq"):
-                caseload, lines, bad = read_parquet(input, evaluator.regions)
-            else:
-                caseload, lines, bad = read_jsonl(
-                    input, evaluator.regions, progress=lambda k: progress.advance(reading, k)
-                )
+            summary = run_bulk(
+                evaluator,
+                input,
+                out,
+                errors_path,
+                day,
+                chunk=chunk,
+                on_chunk=lambda k: progress.advance(task, k),
+            )
         except RulesError as exc:
             fail(str(exc))
-        progress.update(reading, total=1, completed=1)
-        steps = progress.add_task("evaluating", total=len(evaluator.engine.steps))
-        frame, more_bad = evaluator.evaluate_caseload(
-            caseload, day, lines=lines, on_step=lambda _s: progress.advance(steps)
-        )
-        writing = progress.add_task("writing", total=1)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(out)
-        all_bad = sorted(bad + more_bad, key=lambda e: e.line)
-        write_errors(errors_path, all_bad)
-        progress.advance(writing)
     emit(
         {
-            "households": frame.height + len(all_bad),
-            "evaluated": frame.height,
-            "errors": len(all_bad),
+            "households": summary.households,
+            "evaluated": summary.evaluated,
+            "errors": len(summary.errors),
             "out": str(out),
             "errors_file": str(errors_path),
             "as_of": day.isoformat(),
@@ -246,6 +243,24 @@ def params_check(
             "assumed": len(assumed),
         }
     )
+
+
+@synth_app.command("households")
+def synth_households(
+    out: Annotated[Path, typer.Option("--out", help="Output .parquet or .jsonl file.")],
+    n: Annotated[int, typer.Option("--n", min=1, max=50_000_000, help="Households.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 2024,
+    as_of: AsOf = None,
+) -> None:
+    """Write N synthetic households (refs SYN-…) in the household schema; see
+    docs/synthetic-data.md for the distributions."""
+    from jiuzhu.synthetic.households import Shape, write_households
+
+    day = parse_as_of(as_of) if as_of else Shape().as_of
+    if out.suffix.lower() not in (".parquet", ".pq", ".jsonl", ".ndjson"):
+        fail(f"--out: {out} must end in .parquet or .jsonl")
+    write_households(out, n, seed=seed, shape=Shape(as_of=day))
+    emit({"households": n, "out": str(out), "seed": seed, "synthetic": True})
 
 
 @schema_app.command("household")

@@ -1,395 +1,178 @@
-"""Reading a caseload for bulk evaluation: JSON Lines (validated per household with the
-Pydantic model) or Parquet (validated column-wise, never row by row in Python).
+"""Bulk evaluation of a caseload file, in chunks: JSON Lines (validated per household with
+the Pydantic model) or Parquet (validated column-wise, see parquet.py).
 
-Both give a Caseload plus the households that could not be read, each with its line and
-reason; a bad household never stops the others.
+Every chunk gives a Caseload plus the households that could not be read, each with its line
+and reason; a bad household never stops the others. Decisions are appended to one Parquet
+file chunk by chunk, so memory stays bounded whatever the caseload's size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
-from jiuzhu.rules.caseload import INPUT_COLUMNS, RowError, from_households
+from jiuzhu.rules.caseload import RowError, from_households
 from jiuzhu.rules.engine import Caseload
 from jiuzhu.rules.errors import InputError
-from jiuzhu.rules.household import (
-    DISABILITY_KINDS,
-    EMPLOYMENT,
-    SCHOOLING,
-    SELF_CARE,
-    Household,
-    parse_household,
-)
+from jiuzhu.rules.evaluate import Evaluator
+from jiuzhu.rules.household import Household, parse_household
+from jiuzhu.rules.parquet import caseload_from_frame, parquet_chunks
 from jiuzhu.rules.regions import RegionTable, UnknownRegion
 
-
-def read_jsonl(
-    path: Path, regions: RegionTable, progress: Callable[[int], None] | None = None
-) -> tuple[Caseload, np.ndarray, list[RowError]]:
-    """Households from JSON Lines; returns the caseload, each row's line number, the errors."""
-    good: list[Household] = []
-    lines: list[int] = []
-    errors: list[RowError] = []
-    with path.open("r", encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if progress is not None and number % 10_000 == 0:
-                progress(10_000)
-            if not text.strip():
-                continue
-            try:
-                raw = json.loads(text, parse_float=Decimal)
-            except json.JSONDecodeError as exc:
-                errors.append(RowError(number, None, f"not valid JSON: {exc.msg}"))
-                continue
-            try:
-                household = parse_household(raw)
-                regions.leaf_of(household.region)
-            except InputError as exc:
-                errors.append(RowError(number, exc.ref, _reason(exc)))
-                continue
-            except UnknownRegion as exc:
-                errors.append(RowError(number, household.ref, f"region: {exc}"))
-                continue
-            good.append(household)
-            lines.append(number)
-    return from_households(good, regions), np.asarray(lines, dtype=np.int64), errors
+DEFAULT_CHUNK = 500_000
+Chunk = tuple[Caseload, np.ndarray, list[RowError]]
 
 
 def _reason(exc: InputError) -> str:
     return f"{exc.field}: {exc.reason}" if exc.field else exc.reason
 
 
-# -- Parquet ---------------------------------------------------------------------------
-
-DType = pl.DataType | type[pl.DataType]
-_AMOUNT_RE = r"^\s*\d+(\.\d{1,2})?\s*$"
-
-
-def _fen(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
-    """(amount in fen, is-invalid) for a column of yuan in any of the accepted types."""
-    if dtype == pl.Null:
-        return pl.lit(0, dtype=pl.Int64), pl.lit(False)
-    if dtype.is_integer():
-        return (expr.cast(pl.Int64) * 100).fill_null(0), (expr < 0).fill_null(False)
-    if isinstance(dtype, pl.Decimal):
-        # the unscaled integer of a decimal with scale 2 is the amount in fen
-        unscaled = expr.to_physical()
-        scale = dtype.scale or 0
-        if scale <= 2:
-            fen = unscaled.cast(pl.Int64) * 10 ** (2 - scale)
-            inexact = pl.lit(False)
-        else:
-            step = 10 ** (scale - 2)
-            fen = (unscaled // step).cast(pl.Int64)
-            inexact = (unscaled % step) != 0
-        return fen.fill_null(0), ((unscaled < 0) | inexact).fill_null(False)
-    if dtype.is_float():
-        scaled = (expr * 100).round(0)
-        bad = (expr < 0) | ((expr * 100 - scaled).abs() > 1e-6) | expr.is_nan()
-        return scaled.cast(pl.Int64, strict=False).fill_null(0), bad.fill_null(False)
-    if dtype == pl.String:
-        text = expr.str.strip_chars()
-        ok = text.str.contains(_AMOUNT_RE)
-        whole = text.str.split(".").list.get(0, null_on_oob=True)
-        frac = text.str.split(".").list.get(1, null_on_oob=True).fill_null("").str.pad_end(2, "0")
-        fen = whole.cast(pl.Int64, strict=False) * 100 + frac.cast(
-            pl.Int64, strict=False
-        ).fill_null(0)
-        return pl.when(ok).then(fen).otherwise(0).fill_null(0), (ok.not_() & expr.is_not_null())
-    return pl.lit(0, dtype=pl.Int64), pl.lit(True)
+def jsonl_chunks(path: Path, regions: RegionTable, size: int) -> Iterator[Chunk]:
+    """Households from JSON Lines, `size` lines at a time: caseload, line numbers, errors."""
+    good: list[Household] = []
+    lines: list[int] = []
+    errors: list[RowError] = []
+    with path.open("r", encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if text.strip():
+                _read_line(number, text, regions, good, lines, errors)
+            if number % size == 0:
+                yield from_households(good, regions), np.asarray(lines, dtype=np.int64), errors
+                good, lines, errors = [], [], []
+    if good or errors:
+        yield from_households(good, regions), np.asarray(lines, dtype=np.int64), errors
 
 
-def _field(frame: pl.DataFrame, path: str) -> tuple[pl.Expr, DType]:
-    """An expression for a possibly nested field (a.b) and its type; Null when absent."""
-    head, _, rest = path.partition(".")
-    if head not in frame.columns:
-        return pl.lit(None), pl.Null()
-    expr: pl.Expr = pl.col(head)
-    dtype: DType = frame.schema[head]
-    for part in rest.split(".") if rest else []:
-        if not isinstance(dtype, pl.Struct):
-            return pl.lit(None), pl.Null()
-        fields = {f.name: f.dtype for f in dtype.fields}
-        if part not in fields:
-            return pl.lit(None), pl.Null()
-        expr, dtype = expr.struct.field(part), fields[part]  # type: ignore[assignment]
-    return expr, dtype
-
-
-def _date(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
-    if dtype == pl.Null:
-        return pl.lit(None, dtype=pl.Date), pl.lit(False)
-    if dtype == pl.Date:
-        return expr, pl.lit(False)
-    if dtype == pl.Datetime:
-        return expr.dt.date(), pl.lit(False)
-    if dtype == pl.String:
-        parsed = expr.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-        return parsed, parsed.is_null() & expr.is_not_null()
-    return pl.lit(None, dtype=pl.Date), expr.is_not_null()
-
-
-def _enum(
-    expr: pl.Expr, dtype: DType, allowed: Iterable[str], default: str | None
-) -> tuple[pl.Expr, pl.Expr]:
-    if dtype == pl.Null:
-        return pl.lit(default or "", dtype=pl.String), pl.lit(default is None)
-    text = expr.cast(pl.String)
-    bad = text.is_not_null() & text.is_in(list(allowed)).not_()
-    if default is None:
-        bad = bad | text.is_null()
-    return text.fill_null(default or ""), bad
-
-
-def _bool(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
-    if dtype == pl.Null:
-        return pl.lit(False), pl.lit(False)
-    if dtype == pl.Boolean:
-        return expr.fill_null(False), pl.lit(False)
-    return pl.lit(False), expr.is_not_null()
-
-
-def _int(expr: pl.Expr, dtype: DType, lo: int, hi: int) -> tuple[pl.Expr, pl.Expr]:
-    if dtype == pl.Null:
-        return pl.lit(0, dtype=pl.Int64), pl.lit(False)
-    if not dtype.is_integer():
-        return pl.lit(0, dtype=pl.Int64), expr.is_not_null()
-    value = expr.cast(pl.Int64)
-    return value.fill_null(0), ((value < lo) | (value > hi)).fill_null(False)
-
-
-class _Checks:
-    """Collects (column expression, invalid flag, message) for one level's frame."""
-
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame
-        self.columns: list[pl.Expr] = []
-        self.flags: list[tuple[pl.Expr, str]] = []
-
-    def add(self, name: str, pair: tuple[pl.Expr, pl.Expr], message: str) -> None:
-        self.columns.append(pair[0].alias(name))
-        self.flags.append((pair[1], message))
-
-    def amount(self, name: str, path: str, label: str) -> None:
-        expr, dtype = _field(self.frame, path)
-        self.add(
-            name, _fen(expr, dtype), f"{label}: must be an amount ≥ 0 with at most two decimals"
-        )
-
-    def result(self) -> tuple[pl.DataFrame, pl.Series]:
-        """The typed columns and, per row, the first error message (null when valid).
-
-        Messages are built only for the rows that have an error, so a clean caseload costs
-        one OR over the flags."""
-        any_bad = pl.any_horizontal([flag.fill_null(False) for flag, _ in self.flags])
-        # a real column anchors the length: literal-only columns (absent fields) broadcast
-        anchor = pl.col(self.frame.columns[0]).alias("_anchor")
-        out = self.frame.select([anchor, *self.columns, any_bad.alias("_bad")]).drop("_anchor")
-        errors = pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("_error")
-        bad = out["_bad"]
-        if bad.any():
-            message = pl.lit(None, dtype=pl.String)
-            for flag, text in reversed(self.flags):
-                message = pl.when(flag.fill_null(False)).then(pl.lit(text)).otherwise(message)
-            rows = self.frame.filter(bad).select(message.alias("_error"))["_error"]
-            errors = errors.scatter(bad.arg_true(), rows)
-        return out.drop("_bad"), errors
-
-
-def read_parquet(path: Path, regions: RegionTable) -> tuple[Caseload, np.ndarray, list[RowError]]:
-    """Households from a Parquet file with the household JSON's nested schema."""
+def _read_line(
+    number: int,
+    text: str,
+    regions: RegionTable,
+    good: list[Household],
+    lines: list[int],
+    errors: list[RowError],
+) -> None:
     try:
-        raw = pl.read_parquet(path)
-    except Exception as exc:  # polars raises several types for a file that is not Parquet
-        raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
-    for needed in ("ref", "region", "residence", "members"):
-        if needed not in raw.columns:
-            raise InputError(f"{path}: missing column {needed!r}")
-    n = raw.height
-    raw = raw.with_row_index("_hh")
-    hh_err = pl.Series("e", [None] * n, dtype=pl.String)
+        raw = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        errors.append(RowError(number, None, f"not valid JSON: {exc.msg}"))
+        return
+    try:
+        household = parse_household(raw)
+        regions.leaf_of(household.region)
+    except InputError as exc:
+        errors.append(RowError(number, exc.ref, _reason(exc)))
+        return
+    except UnknownRegion as exc:
+        errors.append(RowError(number, household.ref, f"region: {exc}"))
+        return
+    good.append(household)
+    lines.append(number)
 
-    hc = _Checks(raw)
-    hc.add("ref", (pl.col("ref").cast(pl.String), pl.col("ref").is_null()), "ref: required")
-    region = pl.col("region").cast(pl.String)
-    leaves = sorted(regions.leaves)
-    region_ok = region.str.contains(r"^\d{6}(\d{3}){0,2}$") & region.str.slice(0, 6).is_in(leaves)
-    hc.add(
-        "region",
-        (region, region_ok.not_().fill_null(True)),
-        "region: unknown region code (not a county-level or finer GB/T 2260 code)",
-    )
-    res_expr, res_type = _field(raw, "residence")
-    res, res_bad = _enum(res_expr, res_type, ("urban", "rural"), None)
-    hc.add("is_urban", (res == "urban", res_bad), "residence: must be 'urban' or 'rural'")
-    hc.amount("assets_financial", "assets.financial", "assets.financial")
-    for col, path_ in (
-        ("assets_vehicles", "assets.vehicles"),
-        ("assets_homes", "assets.homes"),
-        ("assets_business", "assets.business_registrations"),
-    ):
-        expr, dtype = _field(raw, path_)
-        hc.add(col, _int(expr, dtype, 0, 1000), f"{path_}: must be a whole number 0-1000")
-    for kind in ("medical", "education", "disability"):
-        hc.amount(f"expense_{kind}", f"expenses.{kind}", f"expenses.{kind}")
-    hc.amount("employment_costs", "employment_costs", "employment_costs")
-    pexpr, ptype = _field(raw, "previous.category")
-    hc.add(
-        "prev_category",
-        _enum(pexpr, ptype, ("tekun", "dibao", "low_income", "rigid_expenditure", "none"), ""),
-        "previous.category: unknown category",
-    )
-    hc.amount("prev_benefit", "previous.monthly_benefit", "previous.monthly_benefit")
-    dexpr, dtype_ = _field(raw, "previous.income_exceeded_on")
-    hc.add("prev_exceeded_on", _date(dexpr, dtype_), "previous.income_exceeded_on: not a date")
-    households, h_err = hc.result()
-    households = households.with_columns(county=pl.col("region").str.slice(0, 6))
-    hh_err = h_err
 
-    # members
-    members_type = raw.schema["members"]
-    if not (isinstance(members_type, pl.List) and isinstance(members_type.inner, pl.Struct)):
-        raise InputError(f"{path}: column 'members' must be a list of member records")
-    sizes = raw["members"].list.len().fill_null(0)
-    empty = (sizes == 0).arg_true().to_numpy()
-    members_raw = (
-        raw.select("_hh", pl.col("members"))
-        .explode("members", empty_as_null=False, keep_nulls=False)
-        .unnest("members")
-    )
-    members_raw = members_raw.with_row_index("_m")
-    mc = _Checks(members_raw)
-    ref_expr, _ = _field(members_raw, "ref")
-    mc.add("ref", (ref_expr.cast(pl.String), ref_expr.is_null()), "members.ref: required")
-    bexpr, btype = _field(members_raw, "birth_date")
-    bdate, bbad = _date(bexpr, btype)
-    mc.add("birth_date", (bdate, bbad | bdate.is_null()), "members.birth_date: a date is required")
-    sexpr, stype = _field(members_raw, "sex")
-    sex, sbad = _enum(sexpr, stype, ("female", "male"), None)
-    mc.add("is_female", (sex == "female", sbad), "members.sex: must be 'female' or 'male'")
-    kexpr, ktype = _field(members_raw, "disability.kind")
-    gexpr, gtype = _field(members_raw, "disability.grade")
-    mc.add(
-        "dis_kind",
-        _enum(kexpr, ktype, DISABILITY_KINDS, ""),
-        "members.disability.kind: unknown kind",
-    )
-    grade, gbad = _int(gexpr, gtype, 1, 4)
-    mc.add(
-        "dis_grade",
-        (grade, gbad | (kexpr.is_not_null() & gexpr.is_null())),
-        "members.disability.grade: must be 1-4",
-    )
-    iexpr, itype = _field(members_raw, "serious_illness")
-    mc.add("serious_illness", _bool(iexpr, itype), "members.serious_illness: must be true/false")
-    cexpr, ctype = _field(members_raw, "self_care")
-    mc.add("self_care", _enum(cexpr, ctype, SELF_CARE, "full"), "members.self_care: unknown value")
-    scexpr, sctype = _field(members_raw, "schooling")
-    mc.add("schooling", _enum(scexpr, sctype, SCHOOLING, ""), "members.schooling: unknown value")
-    eexpr, etype = _field(members_raw, "employment")
-    mc.add(
-        "employment", _enum(eexpr, etype, EMPLOYMENT, "other"), "members.employment: unknown value"
-    )
-    for col in ("unemployed_since", "left_school_on"):
-        expr, dtype = _field(members_raw, col)
-        mc.add(col, _date(expr, dtype), f"members.{col}: not a date")
-    lexpr, ltype = _field(members_raw, "landless")
-    mc.add("landless", _bool(lexpr, ltype), "members.landless: must be true/false")
-    for kind in ("wages", "business", "property", "transfer", "basic_pension", "other"):
-        mc.amount(f"inc_{kind}", f"income.{kind}", f"members.income.{kind}")
-    members, m_err = mc.result()
-    members = members.with_columns(hh=members_raw["_hh"].cast(pl.Int64))
+def read_jsonl(path: Path, regions: RegionTable) -> Chunk:
+    """Every household of a JSON Lines file at once."""
+    chunks = list(jsonl_chunks(path, regions, size=10**12))
+    return chunks[0] if chunks else (from_households([], regions), np.zeros(0, np.int64), [])
 
-    # supporters
-    sup_type = members_raw.schema.get("supporters")
-    if isinstance(sup_type, pl.List) and isinstance(sup_type.inner, pl.Struct):
-        sup_raw = (
-            members_raw.select("_m", "_hh", "supporters")
-            .explode("supporters", empty_as_null=False, keep_nulls=False)
-            .unnest("supporters")
-        )
+
+def input_chunks(path: Path, regions: RegionTable, size: int) -> Iterator[Chunk]:
+    """Chunks of a caseload file, by its suffix: .parquet/.pq or JSON Lines."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        for frame, first_line in parquet_chunks(path, size):
+            chunk = caseload_from_frame(frame, regions, first_line)
+            del frame  # keep only the typed columns while the chunk is evaluated
+            yield chunk
     else:
-        sup_raw = pl.DataFrame({"_m": [], "_hh": []}, schema={"_m": pl.UInt32, "_hh": pl.UInt32})
-    sc = _Checks(sup_raw)
-    aexpr, atype = _field(sup_raw, "able")
-    able, abad = _bool(aexpr, atype)
-    sc.add(
-        "sup_able",
-        (pl.when(aexpr.is_null()).then(-1).otherwise(able.cast(pl.Int64)), abad),
-        "members.supporters.able: must be true/false",
-    )
-    sbexpr, sbtype = _field(sup_raw, "birth_date")
-    sc.add("sup_birth_date", _date(sbexpr, sbtype), "members.supporters.birth_date: not a date")
-    sc.amount("sup_income", "monthly_income", "members.supporters.monthly_income")
-    skexpr, sktype = _field(sup_raw, "disability.kind")
-    sgexpr, sgtype = _field(sup_raw, "disability.grade")
-    sc.add(
-        "sup_dis_kind",
-        _enum(skexpr, sktype, DISABILITY_KINDS, ""),
-        "members.supporters.disability.kind: unknown kind",
-    )
-    sc.add("sup_dis_grade", _int(sgexpr, sgtype, 1, 4), "members.supporters.disability.grade: 1-4")
-    saexpr, satype = _field(sup_raw, "assets_within_low_income_rules")
-    sc.add(
-        "sup_assets_ok", _bool(saexpr, satype), "members.supporters.assets_within_low_income_rules"
-    )
-    supporters, s_err = sc.result()
-    supporters = supporters.with_columns(
-        member=sup_raw["_m"].cast(pl.Int64), hh=sup_raw["_hh"].cast(pl.Int64)
-    )
-
-    # first error per household: household fields, then members, then supporters
-    messages = hh_err.to_list()
-    for hh_index in empty.tolist():
-        messages[hh_index] = messages[hh_index] or "members: at least one member is required"
-    for frame, err in ((members, m_err), (supporters, s_err)):
-        bad = err.is_not_null()
-        if bad.any():
-            for hh_index, text in zip(
-                frame["hh"].filter(bad).to_list(), err.filter(bad).to_list(), strict=True
-            ):
-                messages[hh_index] = messages[hh_index] or text
-    # duplicate member refs: members of a household are contiguous, so comparing each ref
-    # with the next 1 … (largest household − 1) rows finds every duplicate
-    longest = sizes.max()
-    longest = longest if isinstance(longest, int) else 0
-    same = pl.lit(False)
-    for d in range(1, longest):
-        same = same | (
-            (pl.col("hh") == pl.col("hh").shift(-d)) & (pl.col("ref") == pl.col("ref").shift(-d))
-        ).fill_null(False)
-    dup = members.select("hh", same.alias("d")).filter("d")["hh"].unique().to_list()
-    for hh_index in dup:
-        messages[hh_index] = (
-            messages[hh_index] or "members: member refs must be unique within a household"
-        )
-
-    caseload = Caseload(
-        {k: households[k] for k in INPUT_COLUMNS["household"]},
-        {k: members[k] for k in INPUT_COLUMNS["member"]},
-        {k: supporters[k] for k in INPUT_COLUMNS["supporter"]},
-    )
-    bad_rows = [i for i, m in enumerate(messages) if m is not None]
-    refs = households["ref"].to_list() if bad_rows else []
-    errors = [RowError(i + 1, refs[i], messages[i]) for i in bad_rows]
-    keep = np.ones(n, dtype=bool)
-    keep[bad_rows] = False
-    lines = np.arange(1, n + 1)[keep]
-    if bad_rows:
-        caseload = caseload.take(keep)
-    return caseload, lines, errors
+        yield from jsonl_chunks(path, regions, size)
 
 
-def as_of_default() -> dt.date:
-    return dt.date.today()
+@dataclass
+class BulkSummary:
+    """What a bulk run did, printed as JSON by the CLI."""
+
+    households: int = 0
+    evaluated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def run_bulk(
+    evaluator: Evaluator,
+    source: Path,
+    out: Path,
+    errors_path: Path,
+    as_of: dt.date,
+    *,
+    chunk: int = DEFAULT_CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
+) -> BulkSummary:
+    """Evaluate a caseload file into a Parquet file of decisions and a CSV of errors.
+
+    Decisions are held in memory up to FLUSH_ROWS, then written as a part file; parts are
+    streamed into the one output at the end. The output appears whole or not at all."""
+    summary = BulkSummary()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pending: list[pl.DataFrame] = []
+    parts: list[Path] = []
+    held = 0
+    try:
+        for caseload, lines, bad in input_chunks(source, evaluator.regions, chunk):
+            frame, more_bad = evaluator.evaluate_caseload(caseload, as_of, lines=lines)
+            del caseload
+            pending.append(frame)
+            held += frame.height
+            if held >= FLUSH_ROWS:
+                parts.append(_flush(out, pending, len(parts)))
+                pending, held = [], 0
+            summary.evaluated += frame.height
+            summary.errors.extend(bad + more_bad)
+            done = frame.height + len(bad) + len(more_bad)
+            summary.households += done
+            if on_chunk is not None:
+                on_chunk(done)
+        if not pending and not parts:  # an empty input still gives an (empty) decisions file
+            pending.append(evaluator.evaluate_caseload(_empty(evaluator), as_of)[0])
+        partial = out.with_name(out.name + ".partial")
+        if parts:
+            if pending:
+                parts.append(_flush(out, pending, len(parts)))
+            pl.scan_parquet(parts).sink_parquet(partial)
+        else:
+            pl.concat(pending).write_parquet(partial)
+        partial.replace(out)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    summary.errors.sort(key=lambda e: e.line)
+    write_errors(errors_path, summary.errors)
+    return summary
+
+
+FLUSH_ROWS = 2_000_000
+
+
+def _flush(out: Path, frames: list[pl.DataFrame], number: int) -> Path:
+    part = out.with_name(f"{out.name}.part{number:04d}")
+    pl.concat(frames).write_parquet(part)
+    return part
+
+
+def _empty(evaluator: Evaluator) -> Caseload:
+    return from_households([], evaluator.regions)
+
+
+def count_households(path: Path) -> int | None:
+    """The number of households in a Parquet file (None for JSON Lines: unknown upfront)."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return None
 
 
 def write_errors(path: Path, errors: list[RowError]) -> None:
@@ -403,6 +186,3 @@ def write_errors(path: Path, errors: list[RowError]) -> None:
         schema={"line": pl.Int64, "ref": pl.String, "reason": pl.String},
     )
     frame.write_csv(path)
-
-
-__all__: list[Any] = ["read_jsonl", "read_parquet", "write_errors"]

@@ -135,6 +135,9 @@ def _fen_to_decimal(name: str) -> pl.Expr:
     return (pl.col(name).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
 
 
+PRIMARY = pl.Enum([*CATEGORY_ORDER, "none"])
+
+
 @cache
 def _flag_lists(labels: tuple[str, ...]) -> pl.DataFrame:
     """Every combination of flags as a bit code → the list of labels that are set."""
@@ -144,7 +147,7 @@ def _flag_lists(labels: tuple[str, ...]) -> pl.DataFrame:
             "code": pl.Series(list(codes), dtype=pl.Int64),
             "labels": [[lb for i, lb in enumerate(labels) if c >> i & 1] for c in codes],
         },
-        schema={"code": pl.Int64, "labels": pl.List(pl.String)},
+        schema={"code": pl.Int64, "labels": pl.List(pl.Enum(list(labels)))},
     )
 
 
@@ -211,30 +214,23 @@ def decisions_frame(
             "gradual_exit_until": h["gradual_exit_until"],
             "review_every_months": h["review_every_months"],
             "county": h["county"],
+            "_cidx": h["_cidx"],
         }
         | {f"_{k}": v for k, v in cat_flags.items()}
     )
     flag_cols = [f"_{c}" for c in CATEGORY_ORDER]
-    base = (
-        base.with_columns(
-            _bit_code(flag_cols).alias("_code"),
-            pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
-        )
-        .join(
-            _flag_lists(tuple(CATEGORY_ORDER)).rename({"code": "_code", "labels": "categories"}),
-            on="_code",
-            how="left",
-            maintain_order="left",
-        )
-        .drop([*flag_cols, "_code"])
-    )
-    aid = compiled.extras.get("aid")
-    if aid is None:
-        aid = compiled.extras["aid"] = _aid_table(params, compiled)
-    base = base.join(aid, on=["county", "primary_category"], how="left", maintain_order="left")
+    categories = _flag_lists(tuple(CATEGORY_ORDER))["labels"]
+    aid_lists, _ = _aid_lookup(params, compiled)
+    primary = pl.col("primary_category").cast(PRIMARY)
     base = base.with_columns(
-        pl.col("specialized_aid").fill_null(pl.lit([], dtype=pl.List(pl.String)))
-    )
+        pl.lit(categories).gather(_bit_code(flag_cols)).alias("categories"),
+        pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
+        primary,
+        # specialized aid by (county, layer): a small table, gathered by position
+        pl.lit(aid_lists)
+        .gather(pl.col("_cidx") * len(PRIMARY.categories) + primary.to_physical())
+        .alias("specialized_aid"),
+    ).drop(flag_cols)
     lists = _member_lists(cols["member"], n)
     out = pl.concat([base, lists.drop("hh")], how="horizontal")
     return out.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).select(OUTPUT_COLUMNS)
@@ -266,25 +262,26 @@ def _param_for(h: pl.DataFrame, compiled: CompiledParams, name: str) -> pl.Serie
     return compiled.series[name].gather(h["_cidx"])
 
 
-def _aid_table(params: ParameterSet, compiled: CompiledParams) -> pl.DataFrame:
-    """C-08: the specialized aid each county opens to each layer on the as-of date."""
-    rows: list[dict[str, Any]] = []
+def _aid_lookup(params: ParameterSet, compiled: CompiledParams) -> tuple[pl.Series, int]:
+    """C-08: the specialized aid of every (county, primary category) as one list series,
+    indexed by county position × number of categories + category position."""
+    cached = compiled.extras.get("aid")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    rows: list[list[str]] = []
     for county in compiled.counties:
-        if county in compiled.errors:
-            continue
-        for category in CATEGORY_ORDER:
-            resolved = aid_parameter(params, county, category, compiled.as_of)
-            if resolved is not None and isinstance(resolved.value, tuple):
-                aid = [str(v) for v in resolved.value]
-                rows.append(
-                    {"county": county, "primary_category": category, "specialized_aid": aid}
-                )
-    schema: dict[str, pl.DataType] = {
-        "county": pl.String(),
-        "primary_category": pl.String(),
-        "specialized_aid": pl.List(pl.String()),
-    }
-    return pl.DataFrame(rows, schema=schema)
+        for category in PRIMARY.categories:
+            resolved = (
+                aid_parameter(params, county, category, compiled.as_of)
+                if county not in compiled.errors and category != "none"
+                else None
+            )
+            value = resolved.value if resolved is not None else ()
+            rows.append([str(v) for v in value] if isinstance(value, tuple) else [])
+    kinds = sorted({kind for row in rows for kind in row})
+    lookup = pl.Series("specialized_aid", rows, dtype=pl.List(pl.Enum(kinds)))
+    compiled.extras["aid"] = (lookup, len(PRIMARY.categories))
+    return lookup, len(PRIMARY.categories)
 
 
 def aid_parameter(

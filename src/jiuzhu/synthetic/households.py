@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jiuzhu.rules.household import DISABILITY_KINDS
 from jiuzhu.rules.regions import RegionTable, default_regions
@@ -223,3 +225,16 @@ def generate(
         }
     )
     return table.replace_schema_metadata({"jiuzhu": "synthetic households, not real people"})
+
+
+ROW_GROUP = 100_000  # lets readers fetch a chunk without reading the whole file
+
+
+def write_households(path: Path, n: int, *, seed: int = 2024, shape: Shape | None = None) -> None:
+    """Generate and write `n` households as Parquet (by row groups) or JSON Lines."""
+    table = generate(n, seed=seed, shape=shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        pq.write_table(table, path, row_group_size=ROW_GROUP, compression="zstd")
+    else:
+        pl.from_arrow(table).write_ndjson(path)  # type: ignore[union-attr]
