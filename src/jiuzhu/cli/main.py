@@ -30,9 +30,11 @@ app = typer.Typer(
 params_app = typer.Typer(help="Policy parameters: show what is in force, check the files.")
 schema_app = typer.Typer(help="JSON Schemas of the input formats.")
 synth_app = typer.Typer(help="Synthetic (never real) data for demos, tests and benchmarks.")
+rules_app = typer.Typer(help="The rule catalogue: every step with its rule ID and parameters.")
 app.add_typer(params_app, name="params")
 app.add_typer(schema_app, name="schema")
 app.add_typer(synth_app, name="synth")
+app.add_typer(rules_app, name="rules")
 
 err = Console(stderr=True)
 USAGE_ERROR = 2
@@ -261,6 +263,20 @@ def synth_households(
         fail(f"--out: {out} must end in .parquet or .jsonl")
     write_households(out, n, seed=seed, shape=Shape(as_of=day))
     emit({"households": n, "out": str(out), "seed": seed, "synthetic": True})
+
+
+@rules_app.command("list")
+def rules_list(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown (docs/rules.md).")] = False,
+) -> None:
+    """Every step of the engine with its rule ID, labels and parameters."""
+    from jiuzhu.rules.catalogue_doc import catalogue_markdown, catalogue_rows
+    from jiuzhu.rules.params import default_parameters
+
+    if markdown:
+        sys.stdout.write(catalogue_markdown(default_parameters()))
+    else:
+        emit(catalogue_rows())
 
 
 @schema_app.command("household")

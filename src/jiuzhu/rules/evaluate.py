@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_mask
+from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.catalogue.classification import CATEGORY_ORDER
 from jiuzhu.rules.catalogue.employment import EMPLOYMENT_DIFFICULTY
 from jiuzhu.rules.engine import Caseload, CompiledParams, Engine
@@ -64,7 +65,7 @@ class Evaluator:
         frame = decisions_frame(self.params, cols, compiled)
         decision = decision_json(frame.row(0, named=True))
         if explain:
-            steps = explanation(self.engine.steps, cols, compiled)
+            steps = explanation(CATALOGUE, cols, compiled)  # in rule-book order
             aid = aid_parameter(
                 self.params, compiled.counties[0], decision["primary_category"], as_of
             )

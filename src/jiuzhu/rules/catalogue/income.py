@@ -16,6 +16,18 @@ def age(birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
 
 
 @rule(
+    "I-03",
+    level="member",
+    zh="不计入收入的城乡居民基本养老保险基础养老金",
+    en="Base pension of the residents' basic pension insurance left out",
+    params=("basic_pension_excluded",),
+    unit="yuan",
+)
+def pension_excluded(inc_basic_pension: pl.Expr, basic_pension_excluded: pl.Expr) -> pl.Expr:
+    return counted(inc_basic_pension, basic_pension_excluded)
+
+
+@rule(
     "I-02",
     level="member",
     zh="计入家庭收入的个人收入",
@@ -26,7 +38,6 @@ def age(birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
         "income_counted_property",
         "income_counted_transfer",
         "income_counted_other",
-        "basic_pension_excluded",
     ),
     unit="yuan",
 )
@@ -37,21 +48,22 @@ def income_counted(
     inc_transfer: pl.Expr,
     inc_basic_pension: pl.Expr,
     inc_other: pl.Expr,
+    pension_excluded: pl.Expr,
     income_counted_wages: pl.Expr,
     income_counted_business: pl.Expr,
     income_counted_property: pl.Expr,
     income_counted_transfer: pl.Expr,
     income_counted_other: pl.Expr,
-    basic_pension_excluded: pl.Expr,
 ) -> pl.Expr:
-    """Each income item counted or excluded by parameter; the base pension of the residents'
-    basic pension insurance is excluded while I-03 says so."""
+    """Each income item counted or excluded by parameter (I-02), less the base pension that
+    I-03 leaves out."""
     return (
         counted(inc_wages, income_counted_wages)
         + counted(inc_business, income_counted_business)
         + counted(inc_property, income_counted_property)
         + counted(inc_transfer, income_counted_transfer)
-        + counted(inc_basic_pension, basic_pension_excluded.not_())
+        + inc_basic_pension
+        - pension_excluded
         + counted(inc_other, income_counted_other)
     )
 

@@ -1,0 +1,1 @@
+"""`make bench`: measured performance of jiuzhu, written to docs/benchmarks.md."""

@@ -1,0 +1,223 @@
+"""Benchmarks of the rules engine (issue #2), written to docs/benchmarks.md.
+
+Measures, on synthetic caseloads from `jiuzhu synth households` (docs/synthetic-data.md):
+- rule evaluation itself (the engine's steps over an in-memory caseload), households/s;
+- end-to-end `jiuzhu evaluate-bulk` from Parquet (a separate process: wall time, peak RSS);
+- explaining one household (`Evaluator.evaluate(..., explain=True)`), median of many runs.
+Each timing is the best (or median) of repeated runs; the machine and date are recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from jiuzhu.rules.evaluate import Evaluator
+from jiuzhu.rules.household import parse_household
+from jiuzhu.rules.parquet import caseload_from_frame
+from jiuzhu.synthetic.households import write_households
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+AS_OF = dt.date(2024, 6, 1)
+FULL_SIZES = (100_000, 500_000, 1_000_000, 2_000_000, 5_000_000)
+QUICK_SIZES = (100_000, 1_000_000)
+RULES_MAX = 2_000_000  # in-process rule timing up to this size (the engine holds it all)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"model name\s*:\s*(.+)", text)
+        cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        memory = f"{kib / 2**20:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "python": platform.python_version(),
+        "polars": pl.__version__,
+        "os": platform.platform(),
+    }
+
+
+def caseload_file(n: int) -> Path:
+    path = OUT / f"households-{n}.parquet"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        write_households(path, n, seed=2024)
+        print(f"generated {n:,} households in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def rules_timing(evaluator: Evaluator, path: Path, repeats: int) -> dict[str, Any]:
+    """Best time of the engine's steps over the whole caseload, in one process."""
+    caseload, _lines, errors = caseload_from_frame(pl.read_parquet(path), evaluator.regions)
+    assert not errors, errors[:3]
+    counties = caseload.households["county"].unique().to_list()
+    compiled = evaluator.engine.compile(counties, AS_OF)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        evaluator._run(caseload, compiled)
+        best = min(best, time.perf_counter() - started)
+    n = caseload.size("household")
+    return {
+        "households": n,
+        "members": caseload.size("member"),
+        "seconds": best,
+        "per_second": n / best,
+    }
+
+
+def end_to_end(path: Path, repeats: int) -> dict[str, Any]:
+    """Best wall time and its peak RSS of the CLI in a fresh process (GNU time)."""
+    out = OUT / "decisions.parquet"
+    command = [
+        "/usr/bin/time",
+        "-v",
+        sys.executable,
+        "-m",
+        "jiuzhu",
+        "evaluate-bulk",
+        str(path),
+        "--out",
+        str(out),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--quiet",
+    ]
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        proc = subprocess.run(command, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - started
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        runs.append((wall, int(rss.group(1)) / 2**20 if rss else float("nan")))
+        summary = json.loads(proc.stdout)
+        assert summary["errors"] == 0, summary
+    wall, peak = min(runs)
+    return {"seconds": wall, "peak_gib": peak, "runs": [round(w, 2) for w, _ in runs]}
+
+
+def explain_timing(evaluator: Evaluator, runs: int) -> dict[str, float]:
+    sample = json.loads((ROOT / "docs" / "examples" / "household.json").read_text("utf-8"))
+    household = parse_household(sample)
+    started = time.perf_counter()
+    evaluator.evaluate(household, AS_OF, explain=True)
+    first = time.perf_counter() - started
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        evaluator.evaluate(household, AS_OF, explain=True)
+        times.append(time.perf_counter() - started)
+    return {
+        "first_ms": first * 1000,
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": sorted(times)[int(len(times) * 0.95)] * 1000,
+    }
+
+
+def render(info: dict[str, str], rows: list[dict[str, Any]], explain: dict[str, float]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m benchmarks.run --write docs/benchmarks.md`); do not",
+        "edit by hand. Caseloads are synthetic (`jiuzhu synth households`, seed 2024, see",
+        "docs/synthetic-data.md); as-of date " + AS_OF.isoformat() + ".",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in info.items()],
+        "",
+        "## Rules engine (issue #2)",
+        "",
+        "| households | members | rule evaluation | households/s | `evaluate-bulk` end to end"
+        " | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        rules = row.get("rules")
+        e2e = row["e2e"]
+        lines.append(
+            f"| {row['households']:,} | {row['members']:,} | "
+            + (
+                f"{rules['seconds']:.2f} s | {rules['per_second'] / 1e6:.2f} M |"
+                if rules
+                else "— | — |"
+            )
+            + f" {e2e['seconds']:.2f} s | {e2e['peak_gib']:.2f} GiB |"
+        )
+    lines += [
+        "",
+        "- *rule evaluation*: every step of the rule catalogue over the in-memory caseload,",
+        "  best of 3 (targets: ≥ 1,000,000 households/s).",
+        "- *end to end*: `jiuzhu evaluate-bulk FILE.parquet --out …` in a new process, reading,",
+        "  validating, evaluating in chunks of 500,000 and writing the decisions; best of 2",
+        "  (target for 1,000,000: under 5 s and 2 GiB).",
+        "",
+        "## Explaining one household",
+        "",
+        f"- first call (parameters compiled, expressions built): {explain['first_ms']:.1f} ms",
+        f"- median of 200 calls: {explain['median_ms']:.1f} ms (p95 {explain['p95_ms']:.1f} ms;"
+        " target under 20 ms)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path, help="write the Markdown report here")
+    parser.add_argument("--quick", action="store_true", help="100k and 1M households only")
+    args = parser.parse_args()
+    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    evaluator = Evaluator()
+    rows = []
+    for n in sizes:
+        path = caseload_file(n)
+        row: dict[str, Any] = {"households": n}
+        if n <= RULES_MAX:
+            row["rules"] = rules_timing(evaluator, path, repeats=3)
+            row["members"] = row["rules"]["members"]
+        else:
+            row["members"] = (
+                pl.scan_parquet(path).select(pl.col("members").list.len().sum()).collect().item()
+            )
+        row["e2e"] = end_to_end(path, repeats=2)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    explain = explain_timing(evaluator, runs=200)
+    print(json.dumps(explain), flush=True)
+    report = render(machine(), rows, explain)
+    if args.write:
+        args.write.write_text(report, "utf-8")
+        print(f"wrote {args.write}")
+    else:
+        print(report)
+
+
+if __name__ == "__main__":
+    main()
