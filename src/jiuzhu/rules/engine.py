@@ -187,15 +187,26 @@ class Engine:
             first = wave[0]
             level = first.level
             if first.kind == "rule":
-                frames[level] = frames[level].with_columns(compiled.wave_exprs[i])
+                if frames[level].height == 0:
+                    # an empty level (no supporters at all): nothing to compute, and the
+                    # aggregates over it are zeros
+                    frames[level] = frames[level].with_columns(
+                        pl.lit(None).alias(step.name) for step in wave
+                    )
+                else:
+                    frames[level] = frames[level].with_columns(compiled.wave_exprs[i])
             elif first.kind == "aggregate":
                 child: Level = next(lv for lv, par in PARENT.items() if par == level)
                 n = frames[level].height
-                idx = frames[child][PARENT_INDEX[child]]
-                frames[level] = frames[level].with_columns(
-                    _aggregate(frames[child][s.source], idx, n, s.how or "sum").alias(s.name)
-                    for s in wave
-                )
+                if frames[child].height == 0:
+                    zeros = pl.Series(np.zeros(n, dtype=np.int64))
+                    frames[level] = frames[level].with_columns(zeros.alias(s.name) for s in wave)
+                else:
+                    idx = frames[child][PARENT_INDEX[child]]
+                    frames[level] = frames[level].with_columns(
+                        _aggregate(frames[child][s.source], idx, n, s.how or "sum").alias(s.name)
+                        for s in wave
+                    )
             else:
                 idx = frames[level][PARENT_INDEX[level]]
                 parent = frames[PARENT[level]]

@@ -159,82 +159,88 @@ def _bit_code(columns: list[str]) -> pl.Expr:
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
-    """Per household: refs of 特困 members, of single-person members, and the S-04 labels.
-
-    Only flagged members are grouped, so the cost follows the few, not the caseload."""
+def _member_lists(members: pl.DataFrame) -> pl.LazyFrame:
+    """Per household with any: refs of 特困 members, of single-person members, and the S-04
+    labels. Only flagged members are grouped, so the cost follows the few, not the caseload."""
     emp_cols = list(EMPLOYMENT_DIFFICULTY)
-    flagged = members.select(
-        "hh", "ref", "is_tekun", "single_person_dibao", _bit_code(emp_cols).alias("code")
-    ).filter(pl.col("is_tekun") | pl.col("single_person_dibao") | (pl.col("code") > 0))
-    table = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))
-    flagged = flagged.join(table, on="code", how="left")
-    grouped = flagged.group_by("hh").agg(
-        pl.col("ref").filter(pl.col("is_tekun")).alias("tekun_members"),
-        pl.col("ref").filter(pl.col("single_person_dibao")).alias("single_person_members"),
-        pl.struct(member=pl.col("ref"), categories=pl.col("labels"))
-        .filter(pl.col("code") > 0)
-        .alias("employment_difficulty"),
-    )
-    base = pl.DataFrame({"hh": np.arange(n, dtype=np.int64)})
-    out = base.join(grouped, on="hh", how="left", maintain_order="left")
-    return out.with_columns(
-        pl.col("tekun_members").fill_null(_EMPTY),
-        pl.col("single_person_members").fill_null(_EMPTY),
-        pl.col("employment_difficulty").fill_null(
-            pl.lit([], dtype=out.schema["employment_difficulty"])
-        ),
+    labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
+    code = _bit_code(emp_cols)
+    return (
+        members.lazy()
+        .select("hh", "ref", "is_tekun", "single_person_dibao", code.alias("code"))
+        .filter(pl.col("is_tekun") | pl.col("single_person_dibao") | (pl.col("code") > 0))
+        .group_by("hh")
+        .agg(
+            pl.col("ref").filter(pl.col("is_tekun")).alias("tekun_members"),
+            pl.col("ref").filter(pl.col("single_person_dibao")).alias("single_person_members"),
+            pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(pl.col("code")))
+            .filter(pl.col("code") > 0)
+            .alias("employment_difficulty"),
+        )
     )
 
 
 def decisions_frame(
     params: ParameterSet, cols: dict[Level, pl.DataFrame], compiled: CompiledParams
 ) -> pl.DataFrame:
-    """One row per household in the decision format; money as Decimal(18, 2)."""
-    h = cols["household"]
-    n = h["ref"].len()
-    cat_flags = {
-        "tekun": h["tekun_count"] > 0,
-        "dibao": h["dibao_household"] | (h["single_person_count"] > 0),
-        "low_income": h["low_income"],
-        "rigid_expenditure": h["rigid_expenditure"],
+    """One row per household in the decision format; money as Decimal(18, 2).
+
+    One lazy query, collected once: the same code serves one household and a caseload."""
+    flags = {
+        "tekun": pl.col("tekun_count") > 0,
+        "dibao": pl.col("dibao_household") | (pl.col("single_person_count") > 0),
+        "low_income": pl.col("low_income"),
+        "rigid_expenditure": pl.col("rigid_expenditure"),
     }
-    base = pl.DataFrame(
-        {
-            "ref": h["ref"],
-            "region": h["region"],
-            "as_of": pl.repeat(compiled.as_of, n, dtype=pl.Date, eager=True),
-            "dibao_urban": _param_for(h, compiled, "dibao_standard_urban"),
-            "dibao_rural": _param_for(h, compiled, "dibao_standard_rural"),
-            "dibao": h["dibao_standard"],
-            "low_income_line": h["low_income_line"],
-            "tekun": h["tekun_standard"],
-            "per_capita_income": h["per_capita_income"],
-            "primary_category": h["primary_category"],
-            "monthly_benefit": h["monthly_benefit"],
-            "gradual_exit_until": h["gradual_exit_until"],
-            "review_every_months": h["review_every_months"],
-            "county": h["county"],
-            "_cidx": h["_cidx"],
-        }
-        | {f"_{k}": v for k, v in cat_flags.items()}
+    code = pl.sum_horizontal(
+        flags[c].cast(pl.Int64) * (1 << i) for i, c in enumerate(CATEGORY_ORDER)
     )
-    flag_cols = [f"_{c}" for c in CATEGORY_ORDER]
     categories = _flag_lists(tuple(CATEGORY_ORDER))["labels"]
-    aid_lists, _ = _aid_lookup(params, compiled)
+    aid_lists, per_county = _aid_lookup(params, compiled)
     primary = pl.col("primary_category").cast(PRIMARY)
-    base = base.with_columns(
-        pl.lit(categories).gather(_bit_code(flag_cols)).alias("categories"),
-        pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
-        primary,
-        # specialized aid by (county, layer): a small table, gathered by position
-        pl.lit(aid_lists)
-        .gather(pl.col("_cidx") * len(PRIMARY.categories) + primary.to_physical())
-        .alias("specialized_aid"),
-    ).drop(flag_cols)
-    lists = _member_lists(cols["member"], n)
-    out = pl.concat([base, lists.drop("hh")], how="horizontal")
-    return out.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).select(OUTPUT_COLUMNS)
+    urban = compiled.series["dibao_standard_urban"]
+    rural = compiled.series["dibao_standard_rural"]
+    base = (
+        cols["household"]
+        .lazy()
+        .select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("hh"),
+            "ref",
+            "region",
+            pl.lit(compiled.as_of).alias("as_of"),
+            pl.lit(urban).gather(pl.col("_cidx")).alias("dibao_urban"),
+            pl.lit(rural).gather(pl.col("_cidx")).alias("dibao_rural"),
+            pl.col("dibao_standard").alias("dibao"),
+            "low_income_line",
+            pl.col("tekun_standard").alias("tekun"),
+            "per_capita_income",
+            pl.lit(categories).gather(code).alias("categories"),
+            primary,
+            "monthly_benefit",
+            "gradual_exit_until",
+            pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
+            # specialized aid by (county, layer): a small table, gathered by position
+            pl.lit(aid_lists)
+            .gather(pl.col("_cidx") * per_county + primary.to_physical())
+            .alias("specialized_aid"),
+        )
+    )
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    out = base.join(_member_lists(cols["member"]), on="hh", how="left", maintain_order="left")
+    return (
+        out.with_columns(
+            pl.col("tekun_members").fill_null(empty),
+            pl.col("single_person_members").fill_null(empty),
+            *[_fen_to_decimal(c) for c in MONEY_OUTPUTS],
+        )
+        .with_columns(
+            pl.col("employment_difficulty").fill_null(
+                pl.lit([], dtype=out.collect_schema()["employment_difficulty"])
+            )
+        )
+        .select(OUTPUT_COLUMNS)
+        .collect()
+    )
 
 
 OUTPUT_COLUMNS = [
@@ -257,10 +263,6 @@ OUTPUT_COLUMNS = [
     "employment_difficulty",
     "specialized_aid",
 ]
-
-
-def _param_for(h: pl.DataFrame, compiled: CompiledParams, name: str) -> pl.Series:
-    return compiled.series[name].gather(h["_cidx"])
 
 
 def _aid_lookup(params: ParameterSet, compiled: CompiledParams) -> tuple[pl.Series, int]:

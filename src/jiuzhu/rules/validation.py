@@ -97,9 +97,35 @@ def check_category_minimum(pset: ParameterSet, region: str) -> None:
                 )
 
 
+MAX_TIERS = 8  # the engine evaluates at most this many dibao tiers (B-01)
+
+
+def check_tiers(pset: ParameterSet, region: str) -> None:
+    """B-01 tiers: as many floors as shares, at most MAX_TIERS, floors ascending."""
+    names = ["dibao_tier_min_gap", "dibao_tier_share"]
+    for day in pset.breakpoints(names, region):
+        floors, shares = (_try(pset, n, region, day) for n in names)
+        if floors is None or shares is None:
+            continue
+        assert isinstance(floors.value, tuple) and isinstance(shares.value, tuple)
+        problem = None
+        if len(floors.value) != len(shares.value):
+            problem = f"{len(floors.value)} floors but {len(shares.value)} shares ({shares.file})"
+        elif len(floors.value) > MAX_TIERS:
+            problem = f"more than {MAX_TIERS} tiers"
+        elif list(floors.value) != sorted(floors.value):
+            problem = f"floors {list(map(str, floors.value))} are not ascending"
+        if problem:
+            raise ParameterError(
+                f"{floors.file}: parameter 'dibao_tier_min_gap' for region {region} on {day}: "
+                f"{problem} (B-01)"
+            )
+
+
 def validate_parameters(pset: ParameterSet) -> None:
     """Every cross-check, for every region that declares a parameter of its own."""
     check_names(pset)
     for region in pset.declared_regions():
         check_tekun_floor(pset, region)
         check_category_minimum(pset, region)
+        check_tiers(pset, region)

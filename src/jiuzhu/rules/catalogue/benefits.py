@@ -8,9 +8,8 @@ import polars as pl
 
 from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, rule
+from jiuzhu.rules.validation import MAX_TIERS
 from jiuzhu.rules.vector import add_months, clip_zero, div_half_up, static, times_ratio, where
-
-MAX_TIERS = 8  # a tier list longer than this is refused when parameters are checked
 
 
 def by_method(
