@@ -173,6 +173,12 @@ def dibao_standard(
     return where(is_urban, dibao_standard_urban, dibao_standard_rural)
 
 
+def within_limits(*pairs: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """I-05: every asset (financial amount, counts of vehicles, homes, businesses) at most its
+    limit; the financial limit is N months of the dibao standard per member."""
+    return pl.all_horizontal(held <= limit for held, limit in pairs)
+
+
 @rule(
     "I-05",
     level="household",
@@ -197,12 +203,11 @@ def assets_ok_dibao(
     dibao_max_homes: pl.Expr,
     dibao_max_business_registrations: pl.Expr,
 ) -> pl.Expr:
-    limit = dibao_standard * members_count * dibao_financial_assets_months
-    return (
-        (assets_financial <= limit)
-        & (assets_vehicles <= dibao_max_vehicles)
-        & (assets_homes <= dibao_max_homes)
-        & (assets_business <= dibao_max_business_registrations)
+    return within_limits(
+        (assets_financial, dibao_standard * members_count * dibao_financial_assets_months),
+        (assets_vehicles, dibao_max_vehicles),
+        (assets_homes, dibao_max_homes),
+        (assets_business, dibao_max_business_registrations),
     )
 
 
@@ -230,10 +235,9 @@ def assets_ok_low_income(
     low_income_max_homes: pl.Expr,
     low_income_max_business_registrations: pl.Expr,
 ) -> pl.Expr:
-    limit = dibao_standard * members_count * low_income_financial_assets_months
-    return (
-        (assets_financial <= limit)
-        & (assets_vehicles <= low_income_max_vehicles)
-        & (assets_homes <= low_income_max_homes)
-        & (assets_business <= low_income_max_business_registrations)
+    return within_limits(
+        (assets_financial, dibao_standard * members_count * low_income_financial_assets_months),
+        (assets_vehicles, low_income_max_vehicles),
+        (assets_homes, low_income_max_homes),
+        (assets_business, low_income_max_business_registrations),
     )
