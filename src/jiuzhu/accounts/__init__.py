@@ -1,0 +1,1 @@
+"""Users, roles, area assignment, second factor and session policy."""

@@ -1,0 +1,1 @@
+"""The audit log (hash-chained, append-only) and the personal-data access log."""

@@ -1,0 +1,118 @@
+"""The hash chain: append under a lock, verify naming the first broken row.
+
+Each row's hash is SHA-256 over the previous row's hash and the row's canonical JSON, so a
+changed, deleted or reordered row breaks the chain from there on (SECURITY.md 21). Writers
+take a lock before reading the last hash, so concurrent writers still give one chain: on
+PostgreSQL a transaction-level advisory lock, on SQLite the database write lock that every
+transaction takes at BEGIN (transaction_mode IMMEDIATE in the settings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+from jiuzhu.audit.models import AccessEvent, AuditEvent, ChainedRow
+
+GENESIS = "0" * 64
+LOCK_KEYS = {"audit_auditevent": 7_301, "audit_accessevent": 7_302}
+CHAINED_FIELDS = {
+    "audit_auditevent": (
+        "at",
+        "actor_id",
+        "actor_name",
+        "region_code",
+        "ip",
+        "request_id",
+        "action",
+        "object_type",
+        "object_id",
+        "old",
+        "new",
+    ),
+    "audit_accessevent": (
+        "at",
+        "actor_id",
+        "actor_name",
+        "region_code",
+        "ip",
+        "request_id",
+        "subject_type",
+        "subject_id",
+        "field",
+        "purpose",
+    ),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, Decimal | dt.date):
+        return str(value)
+    return value
+
+
+def row_digest(prev_hash: str, row: Model) -> str:
+    fields = CHAINED_FIELDS[row._meta.db_table]
+    payload = {name: _plain(getattr(row, name)) for name in fields}
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def append(row: ChainedRow) -> ChainedRow:
+    """Link and insert one row; must run inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("log rows are written inside the transaction of their change")
+    table = row._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEYS[table]])
+    model = type(row)
+    last = model.objects.order_by("-id").values_list("hash", flat=True).first()
+    row.prev_hash = last or GENESIS
+    row.hash = row_digest(row.prev_hash, row)
+    row.save()
+    return row
+
+
+BROKEN_LINK = "link broken: a row before it was removed, inserted or reordered"
+CHANGED = "content changed after it was written"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    rows: int
+    first_broken_id: int | None = None
+    reason: str = ""
+
+
+def verify(model: type[AuditEvent] | type[AccessEvent], batch: int = 5_000) -> Verdict:
+    """Walk the chain in id order; the first row whose link or hash does not hold."""
+    expected_prev = GENESIS
+    count = 0
+    last_id = 0
+    with transaction.atomic():
+        while True:
+            rows: list[AuditEvent | AccessEvent] = list(
+                model.objects.filter(id__gt=last_id).order_by("id")[:batch]
+            )
+            if not rows:
+                break
+            for row in rows:
+                count += 1
+                if row.prev_hash != expected_prev:
+                    return Verdict(False, count, row.id, BROKEN_LINK)
+                if row_digest(row.prev_hash, row) != row.hash:
+                    return Verdict(False, count, row.id, CHANGED)
+                expected_prev = row.hash
+                last_id = row.id
+    return Verdict(True, count)

@@ -1,0 +1,1 @@
+"""Django configuration of the jiuzhu platform: settings, URLs, WSGI."""

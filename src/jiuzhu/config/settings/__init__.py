@@ -1,0 +1,1 @@
+"""Settings modules: base (shared), production, test, demo."""

@@ -1,0 +1,1 @@
+"""Households, members and the effective-dated facts the rules need."""

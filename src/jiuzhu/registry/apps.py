@@ -1,0 +1,8 @@
+"""Django app configuration for the registry."""
+
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "jiuzhu.registry"
+    verbose_name = "家庭登记"

@@ -1,0 +1,156 @@
+"""Reads of the registry. Always through the scoped managers (regions/scope.py): a household
+outside the current area does not exist for the caller (404, SECURITY.md 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from jiuzhu.registry.identity import id_hash
+from jiuzhu.registry.models import (
+    COUNT_KINDS,
+    Household,
+    HouseholdFact,
+    IncomeFact,
+    Member,
+    Supporter,
+)
+
+
+def households_search(
+    *, text: str = "", region_prefix: str = "", include_closed: bool = False
+) -> QuerySet[Household]:
+    """Households of the current scope matching a name, a full ID number, a household number
+    or a masked ID fragment (the last four characters)."""
+    qs = Household.objects.all()
+    if not include_closed:
+        qs = qs.filter(closed_on__isnull=True)
+    if region_prefix:
+        qs = qs.filter(region_code__startswith=region_prefix)
+    text = text.strip()
+    if text:
+        members = Member.objects.filter(left_on__isnull=True)
+        if len(text) == 18:
+            members = members.filter(id_hash=id_hash(text.upper()))
+        elif len(text) == 4 and text[:3].isdigit():
+            members = members.filter(id_masked__endswith=text.upper())
+        else:
+            members = members.filter(name__startswith=text)
+        qs = qs.filter(Q(number=text) | Q(id__in=members.values("household_id")))
+    return qs.order_by("region_code", "number")
+
+
+def household_get(household_id: int) -> Household | None:
+    return Household.objects.filter(id=household_id).first()
+
+
+def member_get(member_id: int) -> Member | None:
+    return Member.objects.filter(id=member_id).first()
+
+
+def members_of(household: Household, as_of: dt.date | None = None) -> QuerySet[Member]:
+    qs = Member.objects.filter(household=household)
+    if as_of is not None:
+        qs = qs.filter(joined_on__lte=as_of).filter(Q(left_on__isnull=True) | Q(left_on__gte=as_of))
+    else:
+        qs = qs.filter(left_on__isnull=True)
+    return qs.order_by("id")
+
+
+def _in_force(qs: QuerySet[Any], as_of: dt.date) -> QuerySet[Any]:
+    return qs.filter(valid_from__lte=as_of).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)
+    )
+
+
+def household_facts(household: Household, as_of: dt.date) -> dict[str, Decimal]:
+    facts = _in_force(HouseholdFact.objects.filter(household=household), as_of)
+    return {f.kind: f.amount for f in facts}
+
+
+def income_facts(household: Household, as_of: dt.date) -> dict[int, dict[str, Decimal]]:
+    facts = _in_force(IncomeFact.objects.filter(member__household=household), as_of)
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for fact in facts:
+        out[fact.member_id][fact.kind] = fact.amount
+    return out
+
+
+def facts_history(household: Household) -> dict[str, list[Any]]:
+    return {
+        "household": list(
+            HouseholdFact.objects.filter(household=household).order_by("kind", "-valid_from")
+        ),
+        "income": list(
+            IncomeFact.objects.filter(member__household=household)
+            .select_related("member")
+            .order_by("member_id", "kind", "-valid_from")
+        ),
+    }
+
+
+def _money(value: Decimal | None) -> str:
+    return f"{(value or Decimal(0)):.2f}"
+
+
+def household_snapshot(household: Household, as_of: dt.date) -> dict[str, Any]:
+    """The household as of a date in exactly the rules engine's household JSON."""
+    members = list(members_of(household, as_of))
+    incomes = income_facts(household, as_of)
+    facts = household_facts(household, as_of)
+    supporters: dict[int, list[Supporter]] = defaultdict(list)
+    for s in Supporter.objects.filter(member__in=members):
+        supporters[s.member_id].append(s)
+    return {
+        "ref": household.number,
+        "region": household.region_code,
+        "residence": household.residence,
+        "members": [_member_json(m, incomes.get(m.id, {}), supporters[m.id]) for m in members],
+        "assets": {
+            "financial": _money(facts.get("financial")),
+            **{k: int(facts.get(k) or 0) for k in sorted(COUNT_KINDS)},
+        },
+        "expenses": {k: _money(facts.get(k)) for k in ("medical", "education", "disability")},
+        "employment_costs": _money(facts.get("employment_costs")),
+    }
+
+
+def _member_json(
+    m: Member, incomes: dict[str, Decimal], supporters: list[Supporter]
+) -> dict[str, Any]:
+    return {
+        "ref": str(m.id),
+        "name": m.name,
+        "birth_date": m.birth_date.isoformat(),
+        "sex": m.sex,
+        "relation": m.relation,
+        "disability": (
+            {"kind": m.disability_kind, "grade": m.disability_grade}
+            if m.disability_kind and m.disability_grade
+            else None
+        ),
+        "serious_illness": m.serious_illness,
+        "self_care": m.self_care,
+        "schooling": m.schooling or None,
+        "employment": m.employment,
+        "unemployed_since": m.unemployed_since.isoformat() if m.unemployed_since else None,
+        "left_school_on": m.left_school_on.isoformat() if m.left_school_on else None,
+        "landless": m.landless,
+        "income": {
+            kind: _money(incomes.get(kind))
+            for kind in ("wages", "business", "property", "transfer", "basic_pension", "other")
+        },
+        "supporters": [
+            {
+                "able": s.able,
+                "birth_date": s.birth_date.isoformat() if s.birth_date else None,
+                "monthly_income": _money(s.monthly_income),
+                "assets_within_low_income_rules": s.assets_within_low_income_rules,
+            }
+            for s in supporters
+        ],
+    }

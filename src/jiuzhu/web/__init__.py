@@ -1,0 +1,1 @@
+"""The pages' shell: layout, home page per role, request ids, error pages."""

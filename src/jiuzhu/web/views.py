@@ -1,0 +1,34 @@
+"""The home page (one per role) and the error pages (a request id, never a traceback)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import loader
+
+from jiuzhu.accounts.roles import Can
+from jiuzhu.registry.selectors import households_search
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "can_view": user.can(Can.VIEW_HOUSEHOLDS),  # type: ignore[union-attr]
+        "can_edit": user.can(Can.EDIT_HOUSEHOLDS),  # type: ignore[union-attr]
+        "can_audit": user.can(Can.VIEW_AUDIT),  # type: ignore[union-attr]
+    }
+    if context["can_view"]:
+        context["household_count"] = households_search().count()
+    return render(request, "web/home.html", context)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "web/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    template = loader.get_template("web/500.html")
+    body = template.render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponse(body, status=500)
