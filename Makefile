@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck bench bench-quick clean
+DEMO_ENV := DJANGO_SETTINGS_MODULE=jiuzhu.config.settings.demo JIUZHU_DATA_DIR=data/demo
+
+.PHONY: install test lint typecheck bench bench-quick clean demo
 
 install: $(STAMP)
 
@@ -31,6 +33,15 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick
+
+# make demo: the platform on SQLite with 2,000 synthetic households and demo accounts
+demo: install
+	$(DEMO_ENV) $(BIN)/jiuzhu manage migrate --noinput -v 0
+	$(DEMO_ENV) $(BIN)/jiuzhu manage collectstatic --noinput -v 0
+	$(DEMO_ENV) $(BIN)/jiuzhu demo seed --households 2000 --if-empty
+	$(DEMO_ENV) $(BIN)/jiuzhu demo accounts
+	@echo "jiuzhu demo on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(DEMO_ENV) $(BIN)/jiuzhu serve --host 127.0.0.1 --port 8000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

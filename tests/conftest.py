@@ -49,3 +49,36 @@ def evaluator() -> Evaluator:
 def household() -> dict[str, Any]:
     """A two-person Guangzhou household: an unemployed mother and a schoolboy."""
     return copy.deepcopy(_BASE)
+
+
+# -- platform fixtures (Django) ---------------------------------------------------------
+@pytest.fixture
+def gd_area(db: Any) -> str:
+    """A Guangdong township (synthetic) under 越秀区, with villages."""
+    from tests.factories import subdivisions
+
+    subdivisions("440104")
+    return "440104001"
+
+
+@pytest.fixture
+def im_area(db: Any) -> str:
+    """An Inner Mongolia township (synthetic) under 新城区 (Hohhot)."""
+    from tests.factories import subdivisions
+
+    subdivisions("150102")
+    return "150102001"
+
+
+@pytest.fixture
+def caseworker(gd_area: str) -> Any:
+    from tests.factories import make_user
+
+    return make_user("township_caseworker", gd_area, username="gd-caseworker")
+
+
+@pytest.fixture
+def im_caseworker(im_area: str) -> Any:
+    from tests.factories import make_user
+
+    return make_user("township_caseworker", im_area, username="im-caseworker")

@@ -46,7 +46,18 @@ def verify(request: HttpRequest) -> HttpResponse:
         otp_login(request, form.get_user().otp_device)  # type: ignore[attr-defined]
         request.session.cycle_key()
         return HttpResponseRedirect(reverse("web:home"))
-    return render(request, "accounts/verify.html", {"form": form})
+    return render(request, "accounts/verify.html", {"form": form, "demo_code": _demo_code(user)})
+
+
+def _demo_code(user: Any) -> str:
+    """Demo mode only, demo accounts only: the current code, so a newcomer can sign in."""
+    if not settings.DEMO_MODE or not getattr(user, "demo", False):
+        return ""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}" if device else ""
 
 
 @require_POST

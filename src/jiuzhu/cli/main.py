@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jiuzhu.cli.platform import audit_app, demo_app
 from jiuzhu.rules.errors import RulesError
 
 app = typer.Typer(
@@ -285,6 +286,34 @@ def schema_household() -> None:
     from jiuzhu.rules.household import household_schema
 
     emit(household_schema())
+
+
+@app.command(
+    "manage",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def manage_command(ctx: typer.Context) -> None:
+    """Django's manage.py (migrate, createsuperuser is not used, collectstatic, …)."""
+    from jiuzhu.cli.platform import manage
+
+    manage(list(ctx.args))
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
+) -> None:
+    """Serve the platform with gunicorn."""
+    from jiuzhu.cli.platform import serve
+
+    serve(host, port, workers)
+
+
+app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:  # pragma: no cover - console entry

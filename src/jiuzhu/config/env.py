@@ -74,3 +74,18 @@ def database_config(default_sqlite: Path) -> dict[str, object]:
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def secret_key(data: Path) -> str:
+    """JIUZHU_SECRET_KEY, else a random key kept in the data directory (development, demo).
+    Production settings require the environment variable."""
+    value = os.environ.get("JIUZHU_SECRET_KEY")
+    if value:
+        return value
+    path = data / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()

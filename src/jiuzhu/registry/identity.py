@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import InvalidComponent
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,45 @@ ERROR_FORMAT = "身份证号码应为18位，最后一位可以是X"
 ERROR_CHECKSUM = "身份证号码校验位不正确"
 ERROR_BIRTH = "身份证号码中的出生日期不存在"
 ERROR_FUTURE = "身份证号码中的出生日期晚于今天"
+ERROR_PLACE = "身份证号码前两位不是有效的省级行政区划代码"
+PROVINCE_CODES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
+)
 
 
 class InvalidIdNumber(ValueError):
@@ -51,14 +90,16 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
         or not (number[17].isdigit() or number[17] == "X")
     ):
         raise InvalidIdNumber(ERROR_FORMAT)
+    # GB 11643 check digit and birth date through python-stdnum; not stdnum's birth-place
+    # table: an ID keeps the code of the first registration, often a code since retired
+    if number[17] != ric.calc_check_digit(number):
+        raise InvalidIdNumber(ERROR_CHECKSUM)
+    if number[:2] not in PROVINCE_CODES:
+        raise InvalidIdNumber(ERROR_PLACE)
     try:
-        ric.validate(number)
-    except InvalidChecksum:
-        raise InvalidIdNumber(ERROR_CHECKSUM) from None
+        ric.get_birth_date(number)
     except InvalidComponent:
         raise InvalidIdNumber(ERROR_BIRTH) from None
-    except (InvalidFormat, InvalidLength):
-        raise InvalidIdNumber(ERROR_FORMAT) from None
     birth = ric.get_birth_date(number)
     if birth > (today or dt.date.today()):
         raise InvalidIdNumber(ERROR_FUTURE)

@@ -6,12 +6,20 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from jiuzhu.config.env import data_dir, database_config, env_bool, env_int, env_list, env_str
+from jiuzhu.config.env import (
+    data_dir,
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/jiuzhu
 DATA_DIR = data_dir()
 
-SECRET_KEY = env_str("JIUZHU_SECRET_KEY", "insecure-development-key-change-me")
+SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("JIUZHU_DEBUG", False)
 ALLOWED_HOSTS = env_list("JIUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("JIUZHU_CSRF_TRUSTED_ORIGINS")
@@ -167,5 +175,5 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jiuzhu.config.settings.base import *  # noqa: F403
+from jiuzhu.config.settings.base import DATABASES
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +14,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+
+# The test connection may maintain the append-only logs (teardown flushes them); the tests
+# of append-only behaviour switch this off (audit/migrations/0002).
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jiuzhu.log_maintenance=on"
+JIUZHU_LOG_MAINTENANCE = True  # SQLite: audit/apps.py registers the function accordingly

@@ -1,0 +1,148 @@
+"""The platform's commands (Django): manage, serve, demo, audit. Imported lazily, so the
+rules commands never load Django."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+DEFAULT_SETTINGS = "jiuzhu.config.settings.base"
+err = Console(stderr=True)
+out = Console()
+
+demo_app = typer.Typer(help="Synthetic demo data and demo accounts (demo mode only).")
+audit_app = typer.Typer(help="The audit log: verify the hash chains.")
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    import django
+
+    django.setup()
+
+
+def manage(args: list[str]) -> None:
+    """Django's manage.py, with jiuzhu's settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jiuzhu manage", *args])
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    """The production server (gunicorn) on the configured settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "jiuzhu.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+    ]
+    run()
+
+
+@demo_app.command("seed")
+def demo_seed(
+    households: Annotated[int, typer.Option("--households", min=0, max=1_000_000)] = 2000,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only when no household exists.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed")] = 2024,
+) -> None:
+    """Demo regions (synthetic townships and villages), accounts and N households."""
+    setup_django()
+    from django.conf import settings
+
+    from jiuzhu.demo.accounts import GD_COUNTY, IM_COUNTY, demo_accounts_create
+    from jiuzhu.demo.households import seed_households
+    from jiuzhu.regions.scope import system_scope
+    from jiuzhu.regions.services import regions_generate_subdivisions
+    from jiuzhu.registry.models import Household
+
+    if not settings.DEMO_MODE:
+        err.print("[red]error:[/] demo data only in demo mode (JIUZHU_DEMO=1 or the demo settings)")
+        raise typer.Exit(2)
+    with system_scope("demo seed"):
+        for county in (GD_COUNTY, IM_COUNTY):
+            regions_generate_subdivisions(county, townships=5, villages=6)
+        demo_accounts_create()
+        if if_empty and Household.unscoped.exists():
+            err.print("households already present: not seeding")
+            return
+        with Progress(
+            TextColumn("seeding households"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("seed", total=households)
+            seed_households(
+                [GD_COUNTY, IM_COUNTY],
+                households,
+                seed=seed,
+                progress=lambda k: progress.advance(task, k),
+            )
+    err.print(f"seeded {households} synthetic households")
+
+
+@demo_app.command("accounts")
+def demo_accounts() -> None:
+    """The demo accounts with their password and current TOTP code."""
+    setup_django()
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jiuzhu.accounts.models import User
+    from jiuzhu.demo.accounts import DEMO_PASSWORD
+
+    table = Table(title="演示账户 / demo accounts (synthetic data only)")
+    out.print(f"Demo password for every account: [bold]{DEMO_PASSWORD}[/]")
+    for column in ("username", "role", "area", "TOTP now"):
+        table.add_column(column)
+    for user in User.objects.filter(demo=True).select_related("area").order_by("username"):
+        device = TOTPDevice.objects.filter(user=user).first()
+        code = (
+            f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}" if device else "-"
+        )
+        table.add_row(
+            user.username, user.get_role_display(), user.area.name if user.area else "", code
+        )
+    out.print(table)
+    out.print(
+        "The TOTP code changes every 30 s: `jiuzhu demo accounts` again, or read it on the "
+        "verification page (shown there in demo mode only)."
+    )
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk both hash chains; exit 1 naming the first broken row."""
+    setup_django()
+    from jiuzhu.audit.chain import verify
+    from jiuzhu.audit.models import AccessEvent, AuditEvent
+
+    report = {}
+    ok = True
+    for name, model in (("audit", AuditEvent), ("access", AccessEvent)):
+        verdict = verify(model)
+        report[name] = {"ok": verdict.ok, "rows": verdict.rows}
+        if not verdict.ok:
+            ok = False
+            report[name] |= {"first_broken_id": verdict.first_broken_id, "reason": verdict.reason}
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    if not ok:
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Synthetic demo data for `make demo`: regions, accounts per role, households."""
