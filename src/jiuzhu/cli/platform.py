@@ -135,7 +135,7 @@ def audit_verify() -> None:
     from jiuzhu.audit.chain import verify
     from jiuzhu.audit.models import AccessEvent, AuditEvent
 
-    report = {}
+    report: dict[str, dict[str, object]] = {}
     ok = True
     for name, model in (("audit", AuditEvent), ("access", AccessEvent)):
         verdict = verify(model)

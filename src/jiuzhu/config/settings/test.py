@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jiuzhu.config.settings.base import *  # noqa: F403
 from jiuzhu.config.settings.base import DATABASES
 
@@ -17,6 +19,7 @@ AXES_ENABLED = True
 
 # The test connection may maintain the append-only logs (teardown flushes them); the tests
 # of append-only behaviour switch this off (audit/migrations/0002).
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jiuzhu.log_maintenance=on"
+_default: dict[str, Any] = DATABASES["default"]
+if str(_default["ENGINE"]).endswith("postgresql"):
+    _default.setdefault("OPTIONS", {})["options"] = "-c jiuzhu.log_maintenance=on"
 JIUZHU_LOG_MAINTENANCE = True  # SQLite: audit/apps.py registers the function accordingly
