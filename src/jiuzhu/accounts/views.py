@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 
@@ -41,7 +42,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():  # type: ignore[union-attr]
         return HttpResponseRedirect(reverse("web:home"))
-    form = OTPTokenForm(user, request, data=request.POST or None)
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and not data.get("otp_device"):
+        # one authenticator per person: the form need not ask which one
+        device = next(iter(devices_for_user(user, confirmed=True)), None)
+        if device is not None:
+            data["otp_device"] = device.persistent_id
+    form = OTPTokenForm(user, request, data=data)
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.get_user().otp_device)  # type: ignore[attr-defined]
         request.session.cycle_key()

@@ -23,3 +23,5 @@ _default: dict[str, Any] = DATABASES["default"]
 if str(_default["ENGINE"]).endswith("postgresql"):
     _default.setdefault("OPTIONS", {})["options"] = "-c jiuzhu.log_maintenance=on"
 JIUZHU_LOG_MAINTENANCE = True  # SQLite: audit/apps.py registers the function accordingly
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects it to exist
