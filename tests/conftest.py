@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
+import re
 from typing import Any
 
 import pytest
@@ -82,3 +84,41 @@ def im_caseworker(im_area: str) -> Any:
     from tests.factories import make_user
 
     return make_user("township_caseworker", im_area, username="im-caseworker")
+
+
+# -- SECURITY.md 22: the logs of the whole run hold no full ID number, password or token -----
+class _LogWatch(logging.Handler):
+    """Keeps every log message of the run (below the masking filter: the raw messages)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.messages.append(record.getMessage())
+        except Exception:
+            self.messages.append(str(record.msg))
+
+
+_WATCH = _LogWatch()
+_FULL_ID = re.compile(
+    r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_WATCH)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.factories import PASSWORD
+
+    leaks = [m for m in _WATCH.messages if _FULL_ID.search(m) or PASSWORD in m]
+    if leaks:
+        session.config.get_terminal_writer().line(
+            f"SECURITY.md 22: {len(leaks)} log messages hold a full ID number or a password, "
+            f"e.g. {_FULL_ID.sub('<ID>', leaks[0])[:200]}",
+            red=True,
+        )
+        session.exitstatus = 1
