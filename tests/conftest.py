@@ -107,8 +107,12 @@ _FULL_ID = re.compile(
 )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    logging.getLogger().addHandler(_WATCH)
+@pytest.fixture(autouse=True)
+def _watch_logs() -> None:
+    """Attached for every test: Django's logging set-up replaces the root handlers."""
+    root = logging.getLogger()
+    if _WATCH not in root.handlers:
+        root.addHandler(_WATCH)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
