@@ -126,3 +126,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             red=True,
         )
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Server threads (the browser test's live server) may leave a connection to the test
+    database; PostgreSQL refuses to drop a database in use, so end them before teardown."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

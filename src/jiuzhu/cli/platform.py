@@ -99,6 +99,40 @@ def demo_seed(
     err.print(f"seeded {households} synthetic households")
 
 
+@demo_app.command("load")
+def demo_load(
+    households: Annotated[int, typer.Option("--households", min=1, max=20_000_000)] = 400_000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Load N synthetic households with COPY (PostgreSQL; for benchmarks and load tests)."""
+    import time
+
+    setup_django()
+    from django.conf import settings
+
+    from jiuzhu.demo.accounts import GD_COUNTY, IM_COUNTY
+    from jiuzhu.demo.bulk_load import bulk_load
+    from jiuzhu.regions.scope import system_scope
+    from jiuzhu.regions.services import regions_generate_subdivisions
+
+    if not settings.DEMO_MODE:
+        err.print("[red]error:[/] synthetic data only in demo mode (JIUZHU_DEMO=1)")
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    with system_scope("demo load"):
+        for county in (GD_COUNTY, IM_COUNTY):
+            regions_generate_subdivisions(county, townships=5, villages=6)
+        try:
+            counts = bulk_load(
+                households, [GD_COUNTY, IM_COUNTY], seed=seed, progress=lambda m: err.print(m)
+            )
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+    counts["seconds"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
+    sys.stdout.write(json.dumps(counts) + "\n")
+
+
 @demo_app.command("accounts")
 def demo_accounts() -> None:
     """The demo accounts with their password and current TOTP code."""

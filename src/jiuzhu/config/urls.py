@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("jiuzhu.accounts.urls")),
+    path("api/v1/", include("jiuzhu.api.urls")),
+    path("households/", include("jiuzhu.registry.urls")),
     path("", include("jiuzhu.web.urls")),
 ]
 

@@ -42,6 +42,13 @@ def using_scope(scope: Scope | None) -> Iterator[None]:
         _current.reset(token)
 
 
+def enter_scope(scope: Scope | None) -> None:
+    """Set the scope for the rest of the current request, for an actor known only after the
+    middleware ran (an API token). The middleware's `using_scope` restores the previous
+    scope when the request ends."""
+    _current.set(scope)
+
+
 @contextmanager
 def system_scope(label: str = "system") -> Iterator[None]:
     """Everything, for migrations, batch jobs and the CLI: say it where it is needed."""

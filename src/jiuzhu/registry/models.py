@@ -156,7 +156,13 @@ class Member(models.Model):
         verbose_name_plural = _("家庭成员")
         base_manager_name = "unscoped"
         ordering = ["household_id", "id"]
-        indexes = [region_index("member"), models.Index(fields=["name"])]
+        indexes = [
+            region_index("member"),
+            # name search is a prefix search: LIKE 'x%' needs text_pattern_ops on PostgreSQL
+            models.Index(
+                fields=["name"], name="member_name_prefix", opclasses=["text_pattern_ops"]
+            ),
+        ]
         constraints = [
             # one ID number belongs to one active household (deduplication)
             models.UniqueConstraint(

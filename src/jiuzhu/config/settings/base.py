@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "jiuzhu.accounts",
     "jiuzhu.audit",
     "jiuzhu.registry",
+    "ninja",
+    "jiuzhu.api",
     "jiuzhu.web",
 ]
 

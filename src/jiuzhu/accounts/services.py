@@ -1,0 +1,96 @@
+"""Writes to accounts: API tokens. Each write is one transaction with its audit row inside.
+
+A token is shown once, when it is created; only its SHA-256 is stored (models.ApiToken)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.accounts.models import ApiToken, User
+from jiuzhu.accounts.roles import Can
+from jiuzhu.audit.services import audit_record
+
+TOKEN_PREFIX = "jz_"
+# how stale `last_used_at` may get before a request writes it again (one write a minute,
+# not one per request)
+TOUCH_EVERY = dt.timedelta(minutes=1)
+NOT_ALLOWED = _("您的角色无权进行此操作")
+NAME_REQUIRED = _("请填写令牌名称")
+
+
+class AccountError(Exception):
+    """A refused write to accounts: nothing was saved."""
+
+    def __init__(self, message: object, *, field: str | None = None) -> None:
+        self.field = field
+        self.message = str(message)
+        super().__init__(f"{field}: {self.message}" if field else self.message)
+
+
+def _manages(actor: Any, user: User) -> bool:
+    """The system itself (actor None), or a token manager whose area contains the user's."""
+    if actor is None:
+        return True
+    if not actor.can(Can.MANAGE_API_TOKENS) or actor.area is None:
+        return False
+    return user.area is not None and user.area.code.startswith(actor.area.scope_prefix)
+
+
+@transaction.atomic(durable=True)
+def api_token_create(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the raw token, which is never stored and
+    cannot be shown again."""
+    if not _manages(actor, user):
+        raise AccountError(NOT_ALLOWED)
+    name = name.strip()
+    if not name:
+        raise AccountError(NAME_REQUIRED, field="name")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, digest=ApiToken.digest_of(raw), prefix=raw[:8])
+    token.full_clean()
+    token.save()
+    audit_record(
+        actor=actor,
+        action="api_token.create",
+        object_type="api_token",
+        object_id=token.id,
+        region_code=user.area.code if user.area else "",
+        new={"user": user.get_username(), "name": name, "prefix": token.prefix},
+    )
+    return token, raw
+
+
+@transaction.atomic(durable=True)
+def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """The token stops working at once. Its owner may revoke it too."""
+    user = token.user
+    if not (actor is not None and actor.pk == user.pk) and not _manages(actor, user):
+        raise AccountError(NOT_ALLOWED)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="api_token.revoke",
+        object_type="api_token",
+        object_id=token.id,
+        region_code=user.area.code if user.area else "",
+        old={"revoked_at": None},
+        new={"revoked_at": token.revoked_at.isoformat(), "prefix": token.prefix},
+    )
+    return token
+
+
+def api_token_touch(token: ApiToken) -> None:
+    """Record that the token was used (bookkeeping, not audited): at most once a minute."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

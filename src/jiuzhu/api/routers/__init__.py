@@ -1,0 +1,1 @@
+"""One router per context; urls.py mounts them under /api/v1/."""

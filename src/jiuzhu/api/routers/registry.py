@@ -1,0 +1,363 @@
+"""Households, members and dated facts; trial evaluation; a household's audit trail.
+
+Reads go through the registry's scoped managers and selectors: a household or member
+outside the caller's area does not exist (404, the same body as a missing id). Writes go
+through the registry services, each one transaction with its audit row.
+
+(No `from __future__ import annotations` here: ninja reads the views' annotations at
+runtime, through the idempotency wrapper.)
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Path, Query, Router, Status
+
+from jiuzhu.accounts.roles import Can
+from jiuzhu.api.auth import require
+from jiuzhu.api.idempotency import idempotent
+from jiuzhu.api.problems import Problem, ProblemError
+from jiuzhu.api.schemas import (
+    NO_CONTROL,
+    AuditEventOut,
+    AuditPage,
+    Day,
+    DecisionOut,
+    FactIn,
+    FactOut,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPage,
+    HouseholdPatch,
+    HouseholdSummary,
+    IncomeIn,
+    IncomeOut,
+    MemberIn,
+    MemberOut,
+    MemberPatch,
+    SearchIn,
+    member_service_fields,
+)
+from jiuzhu.audit.models import AuditEvent
+from jiuzhu.regions.scope import current_scope
+from jiuzhu.registry import selectors, services
+from jiuzhu.registry.evaluation import household_evaluate
+from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member
+
+router = Router(tags=["registry 家庭登记"])
+
+READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Problem}
+WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422}): Problem}
+FULL_ID_IN_URL = "完整身份证号码不能放在网址中；请用 POST /api/v1/households/search 查询"
+
+HouseholdId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+MemberId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+# (ninja writes a parameter's default into its Query object: every use of these two must
+# keep the same defaults, 50 and 0)
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+# -- reading -------------------------------------------------------------------------------
+def _in_force(qs: QuerySet[Any], day: dt.date) -> QuerySet[Any]:
+    return qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def _household(household_id: int) -> Household:
+    household = selectors.household_get(household_id)
+    if household is None:
+        raise ProblemError(404)
+    return household
+
+
+def _member(member_id: int) -> Member:
+    member = selectors.member_get(member_id)
+    if member is None:
+        raise ProblemError(404)
+    return member
+
+
+def _fact_out(fact: HouseholdFact) -> FactOut:
+    return FactOut.model_validate(fact, from_attributes=True)
+
+
+def _income_out(fact: IncomeFact) -> IncomeOut:
+    return IncomeOut.model_validate(fact, from_attributes=True)
+
+
+def _member_out(member: Member, incomes: list[IncomeFact]) -> MemberOut:
+    return MemberOut.model_validate(
+        {
+            "id": member.id,
+            "household_id": member.household_id,
+            "name": member.name,
+            "id_number_masked": member.id_masked,
+            "birth_date": member.birth_date,
+            "sex": member.sex,
+            "relation": member.relation,
+            "disability_kind": member.disability_kind or None,
+            "disability_grade": member.disability_grade,
+            "serious_illness": member.serious_illness,
+            "self_care": member.self_care,
+            "schooling": member.schooling or None,
+            "employment": member.employment,
+            "unemployed_since": member.unemployed_since,
+            "left_school_on": member.left_school_on,
+            "landless": member.landless,
+            "phone": member.phone,
+            "joined_on": member.joined_on,
+            "left_on": member.left_on,
+            "incomes": [_income_out(i) for i in incomes],
+        }
+    )
+
+
+def _member_detail(member: Member) -> MemberOut:
+    incomes = _in_force(IncomeFact.objects.filter(member=member), timezone.localdate())
+    return _member_out(member, list(incomes.order_by("kind", "id")))
+
+
+def household_detail(household_id: int) -> HouseholdOut:
+    """The household, its active members with their current incomes and its current facts:
+    four queries whatever the size (household, members, incomes, facts)."""
+    today = timezone.localdate()
+    incomes = Prefetch(
+        "incomes",
+        queryset=_in_force(IncomeFact.objects.order_by("kind", "id"), today),
+        to_attr="current_incomes",
+    )
+    household = (
+        Household.objects.filter(id=household_id)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Member.objects.filter(left_on__isnull=True)
+                .order_by("id")
+                .prefetch_related(incomes),
+                to_attr="active_members",
+            ),
+            Prefetch(
+                "facts",
+                queryset=_in_force(HouseholdFact.objects.order_by("kind", "id"), today),
+                to_attr="current_facts",
+            ),
+        )
+        .first()
+    )
+    if household is None:
+        raise ProblemError(404)
+    members: list[Any] = household.active_members  # type: ignore[attr-defined]
+    facts: list[HouseholdFact] = household.current_facts  # type: ignore[attr-defined]
+    return HouseholdOut.model_validate(
+        {
+            "id": household.id,
+            "number": household.number,
+            "region_code": household.region_code,
+            "residence": household.residence,
+            "hukou_type": household.hukou_type,
+            "address": household.address,
+            "closed_on": household.closed_on,
+            "created_at": household.created_at,
+            "updated_at": household.updated_at,
+            "members": [_member_out(m, m.current_incomes) for m in members],
+            "facts": [_fact_out(f) for f in facts],
+        }
+    )
+
+
+def _page(qs: QuerySet[Household], limit: int, offset: int) -> HouseholdPage:
+    count = qs.count()
+    rows = qs.annotate(active_members=Count("members", filter=Q(members__left_on__isnull=True)))[
+        offset : offset + limit
+    ]
+    return HouseholdPage(
+        count=count,
+        limit=limit,
+        offset=offset,
+        items=[
+            HouseholdSummary.model_validate(
+                {
+                    "id": h.id,
+                    "number": h.number,
+                    "region_code": h.region_code,
+                    "residence": h.residence,
+                    "hukou_type": h.hukou_type,
+                    "address": h.address,
+                    "closed_on": h.closed_on,
+                    "member_count": h.active_members,  # type: ignore[attr-defined]
+                }
+            )
+            for h in rows
+        ],
+    )
+
+
+@router.get("/households", response={200: HouseholdPage, **READ_ERRORS})
+def households_list(
+    request: HttpRequest,
+    q: Annotated[
+        str,
+        Query(
+            max_length=64,
+            pattern=NO_CONTROL,
+            description="姓名开头、家庭编号或身份证号后 4 位",
+        ),
+    ] = "",
+    region: Annotated[str, Query(pattern=r"^[0-9]{0,12}$", description="区划代码前缀")] = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> HouseholdPage:
+    """Households of the caller's area (open ones), as the search of the pages: a name's
+    beginning, a household number or the last four characters of an ID number. A full ID
+    number does not belong in a URL (SECURITY.md 24): use POST /households/search."""
+    require(request, Can.VIEW_HOUSEHOLDS)
+    if len(q.strip()) == 18:
+        raise ProblemError(422, FULL_ID_IN_URL, field="q")
+    return _page(selectors.households_search(text=q, region_prefix=region), limit, offset)
+
+
+@router.post("/households/search", response={200: HouseholdPage, **WRITE_ERRORS})
+@idempotent
+def households_search(request: HttpRequest, payload: SearchIn) -> HouseholdPage:
+    """The same search with the text in the body, so a full ID number may be used."""
+    require(request, Can.VIEW_HOUSEHOLDS)
+    qs = selectors.households_search(text=payload.q, region_prefix=payload.region)
+    return _page(qs, payload.limit, payload.offset)
+
+
+@router.get("/households/{household_id}", response={200: HouseholdOut, **READ_ERRORS})
+def household_get(request: HttpRequest, household_id: HouseholdId) -> HouseholdOut:
+    """The household with its active members (ID numbers masked) and today's facts."""
+    require(request, Can.VIEW_HOUSEHOLDS)
+    return household_detail(household_id)
+
+
+# -- writing -------------------------------------------------------------------------------
+@router.post("/households", response={201: HouseholdOut, **WRITE_ERRORS})
+@idempotent
+def household_create(request: HttpRequest, payload: HouseholdIn) -> Status[HouseholdOut]:
+    """Register a household in a county, township or village of the caller's area."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    household = services.household_create(actor=user, **payload.model_dump())
+    return Status(201, household_detail(household.id))
+
+
+@router.patch("/households/{household_id}", response={200: HouseholdOut, **WRITE_ERRORS})
+def household_update(
+    request: HttpRequest, household_id: HouseholdId, payload: HouseholdPatch
+) -> HouseholdOut:
+    """Residence, address or hukou type. Any other field (`region_code` too) → 422."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    household = _household(household_id)
+    services.household_update(
+        actor=user, household=household, **payload.model_dump(exclude_unset=True)
+    )
+    return household_detail(household.id)
+
+
+@router.post("/households/{household_id}/members", response={201: MemberOut, **WRITE_ERRORS})
+@idempotent
+def member_add(
+    request: HttpRequest, household_id: HouseholdId, payload: MemberIn
+) -> Status[MemberOut]:
+    """A member with a valid ID number (GB 11643); birth date and sex come from it."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    household = _household(household_id)
+    member = services.member_add(actor=user, household=household, **member_service_fields(payload))
+    return Status(201, _member_out(member, []))
+
+
+@router.patch("/members/{member_id}", response={200: MemberOut, **WRITE_ERRORS})
+def member_update(request: HttpRequest, member_id: MemberId, payload: MemberPatch) -> MemberOut:
+    """Any field of an active member except identity (ID number, birth date, sex)."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    member = _member(member_id)
+    changes = member_service_fields(payload, only_set=True)
+    member = services.member_update(actor=user, member=member, **changes)
+    return _member_detail(member)
+
+
+@router.post("/households/{household_id}/facts", response={201: FactOut, **WRITE_ERRORS})
+@idempotent
+def household_fact_set(
+    request: HttpRequest, household_id: HouseholdId, payload: FactIn
+) -> Status[FactOut]:
+    """A new value of an asset or expense from `valid_from`; the previous one ends the day
+    before."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    household = _household(household_id)
+    fact = services.household_fact_set(actor=user, household=household, **payload.model_dump())
+    return Status(201, _fact_out(fact))
+
+
+@router.post("/members/{member_id}/incomes", response={201: IncomeOut, **WRITE_ERRORS})
+@idempotent
+def member_income_set(
+    request: HttpRequest, member_id: MemberId, payload: IncomeIn
+) -> Status[IncomeOut]:
+    """A new monthly income of one kind from `valid_from`; the previous one ends the day
+    before."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    member = _member(member_id)
+    fact = services.member_income_set(actor=user, member=member, **payload.model_dump())
+    return Status(201, _income_out(fact))
+
+
+# -- evaluation, audit ---------------------------------------------------------------------
+@router.post("/households/{household_id}/evaluate", response={200: DecisionOut, **WRITE_ERRORS})
+@idempotent
+def household_evaluate_view(
+    request: HttpRequest,
+    household_id: HouseholdId,
+    as_of: Annotated[Day | None, Query(description="试算日期，默认今天")] = None,
+) -> DecisionOut:
+    """The trial evaluation (试算): the decision on the household's facts as of a date, with
+    every step of the explanation (rule IDs, values, parameters). A read: nothing is stored,
+    no audit row."""
+    user = require(request, Can.EVALUATE)
+    household = _household(household_id)
+    decision = household_evaluate(
+        actor=user, household=household, as_of=as_of or timezone.localdate()
+    )
+    return DecisionOut.model_validate(decision)
+
+
+@router.get("/households/{household_id}/audit", response={200: AuditPage, **READ_ERRORS})
+def household_audit(
+    request: HttpRequest, household_id: HouseholdId, limit: Limit = 50, offset: Offset = 0
+) -> AuditPage:
+    """The audit rows of the household and its members, newest first."""
+    require(request, Can.VIEW_AUDIT)
+    household = _household(household_id)
+    scope = current_scope()
+    assert scope is not None  # the household was found, so there is a scope
+    member_ids = [
+        str(i) for i in Member.objects.filter(household=household).values_list("id", flat=True)
+    ]
+    rows = AuditEvent.objects.filter(
+        Q(object_type="household", object_id=str(household.id))
+        | Q(object_type="member", object_id__in=member_ids),
+        region_code__startswith=scope.prefix,
+    ).order_by("-id")
+    count = rows.count()
+    return AuditPage(
+        count=count,
+        limit=limit,
+        offset=offset,
+        items=[
+            AuditEventOut(
+                id=e.id,
+                at=e.at,
+                actor=e.actor_name,
+                action=e.action,
+                object_type=e.object_type,
+                object_id=e.object_id,
+                old=e.old,
+                new=e.new,
+            )
+            for e in rows[offset : offset + limit]
+        ],
+    )

@@ -1,0 +1,94 @@
+"""The API at /api/v1/: each context's router, OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs. Later contexts add their router here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, re_path
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.renderers import JSONRenderer
+
+from jiuzhu.api import problems
+from jiuzhu.api.auth import AUTH
+from jiuzhu.api.idempotency import HEADER, MAX_KEY_LENGTH
+from jiuzhu.api.routers import me, regions, registry
+
+DESCRIPTION = """\
+The REST API of jiuzhu (救助). Sign in with `Authorization: Bearer <token>`, or use the
+pages' session (second factor passed, CSRF token on unsafe methods). Everything is limited
+to the caller's area: an object outside it answers 404 exactly like a missing one. Errors
+are problem documents (`application/problem+json`). Amounts are decimal strings with two
+places, dates ISO, ID numbers masked. Every POST accepts an `Idempotency-Key`.
+See docs/api.md."""
+
+
+class JiuzhuAPI(NinjaAPI):
+    """ninja's API with the schema telling the whole truth: error bodies are problem
+    documents and every POST takes an Idempotency-Key header."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status).startswith("4") and "application/json" in content:
+                        content[problems.MEDIA_TYPE] = content.pop("application/json")
+                if method == "post":
+                    operation.setdefault("parameters", []).append(
+                        {
+                            "in": "header",
+                            "name": HEADER,
+                            "required": False,
+                            "description": "重试时用同一键：不会重复创建（24 小时内有效）",
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": MAX_KEY_LENGTH,
+                                "pattern": "^[!-~]+$",
+                            },
+                        }
+                    )
+        return schema
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON with Chinese as it is, not as \\u escapes (like the CLI)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = JiuzhuAPI(
+    title="jiuzhu 救助 API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=AUTH,
+    renderer=Utf8JSONRenderer(),
+)
+problems.install(api)
+api.add_router("", me.router)
+api.add_router("", regions.router)
+api.add_router("", registry.router)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /api/v1/: a problem document, not the pages' 404 page."""
+    return JsonResponse(
+        problems.problem_body(404),
+        status=404,
+        content_type=problems.MEDIA_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+urlpatterns = [
+    re_path(r"^$", not_found),  # before ninja's empty root page
+    path("", api.urls),
+    re_path(r"^(?P<rest>.*)$", not_found),
+]

@@ -1,0 +1,184 @@
+"""Area scope on the API (SECURITY.md 1): a Guangdong household does not exist for an
+Inner Mongolia caseworker — 404 with the body of a missing id on every endpoint, and
+never in a search or a count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jiuzhu.accounts.roles import Can, Role, capabilities_of
+from jiuzhu.audit.models import AuditEvent
+from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member
+from tests.api.conftest import Api, token_for
+from tests.factories import make_user, members
+
+MISSING = 987_654_321
+
+
+# Every operation on one household or member, with a body that passes validation, so the
+# answer is decided by the area alone. A new endpoint with such an id in its path must be
+# added here: the matrix is checked against the OpenAPI schema below.
+CALLS: dict[str, tuple[str, Any]] = {
+    "GET /households/{household_id}": ("", None),
+    "PATCH /households/{household_id}": ("", {"address": "外区改址"}),
+    "POST /households/{household_id}/members": (
+        "",
+        {"name": "甲", "id_number": "x", "relation": "子女", "joined_on": "2020-01-01"},
+    ),
+    "PATCH /members/{member_id}": ("", {"name": "外区改名"}),
+    "POST /households/{household_id}/facts": (
+        "",
+        {"kind": "financial", "amount": "1.00", "valid_from": "2024-01-01"},
+    ),
+    "POST /members/{member_id}/incomes": (
+        "",
+        {"kind": "wages", "amount": "1.00", "valid_from": "2024-01-01"},
+    ),
+    "POST /households/{household_id}/evaluate": ("?as_of=2024-06-01", None),
+    "GET /households/{household_id}/audit": ("", None),
+}
+
+
+def test_the_area_matrix_covers_every_endpoint_with_an_object_id(api: Api) -> None:
+    schema = api.client.get("/api/v1/openapi.json").json()
+    scoped = {
+        f"{method.upper()} {path.removeprefix('/api/v1')}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if "{household_id}" in path or "{member_id}" in path
+    }
+    assert scoped == set(CALLS)
+
+
+def _send(api: Api, method: str, path: str, body: Any) -> Any:
+    if method == "GET":
+        return api.get(path)
+    if method == "PATCH":
+        return api.patch(path, body)
+    return api.post(path, body)
+
+
+@pytest.mark.parametrize("operation", sorted(CALLS))
+def test_every_endpoint_answers_404_outside_the_area(
+    gd_household: Household, api: Api, im_api: Api, operation: str
+) -> None:
+    method, template = operation.split(" ")
+    query, body = CALLS[operation]
+    member = members(gd_household)[0]
+    path = template.format(household_id=gd_household.id, member_id=member.id) + query
+    missing_path = template.format(household_id=MISSING, member_id=MISSING) + query
+    before = (
+        AuditEvent.objects.count(),
+        Member.unscoped.count(),
+        HouseholdFact.unscoped.count(),
+        IncomeFact.unscoped.count(),
+    )
+    outside = _send(im_api, method, path, body)
+    missing = _send(api, method, missing_path, body)
+    assert outside.status_code == missing.status_code == 404
+    assert outside.content == missing.content
+    after = (
+        AuditEvent.objects.count(),
+        Member.unscoped.count(),
+        HouseholdFact.unscoped.count(),
+        IncomeFact.unscoped.count(),
+    )
+    assert after == before
+    assert Household.unscoped.get(pk=gd_household.pk).address == gd_household.address
+
+
+def test_searches_and_counts_never_include_another_areas_households(
+    gd_household: Household, api: Api, im_api: Api
+) -> None:
+    head = members(gd_household)[0]
+    from jiuzhu.registry.identity import decrypt
+
+    full_id = decrypt(head.id_cipher)
+    queries = ["", gd_household.number, head.name, head.id_masked[-4:]]
+    for q in queries:
+        assert api.get(f"/households?q={q}").json()["count"] == 1
+        page = im_api.get(f"/households?q={q}").json()
+        assert page["count"] == 0 and page["items"] == []
+    assert im_api.get("/households?region=4401").json()["count"] == 0
+    assert im_api.post("/households/search", {"q": full_id}).json()["count"] == 0
+    assert api.post("/households/search", {"q": full_id}).json()["count"] == 1
+
+
+def test_a_household_cannot_be_registered_outside_the_area(im_api: Api, gd_area: str) -> None:
+    response = im_api.post(
+        "/households", {"region_code": gd_area, "residence": "urban", "address": "外区路1号"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "region_code"
+    assert not Household.unscoped.exists()
+
+
+def test_regions_say_whether_they_are_in_the_callers_area(api: Api, gd_area: str) -> None:
+    inside = api.get(f"/regions/{gd_area}").json()
+    assert inside["in_scope"] is True
+    assert [r["code"] for r in inside["path"]][-2:] == ["440104", gd_area]
+    assert api.get("/regions/440104").json()["in_scope"] is False
+    children = api.get(f"/regions/{gd_area}/children").json()
+    assert children and all(c["in_scope"] and c["parent_code"] == gd_area for c in children)
+    assert api.get("/regions/999999").status_code == 404
+
+
+def test_an_unknown_api_address_is_a_problem_document(api: Api) -> None:
+    for path in ("/nothing-here", "/households/1/nothing", "/"):
+        response = api.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == 404
+
+
+# The capability each operation needs (None: any signed-in user), checked against the
+# schema so that a new endpoint without a rule fails the suite (SECURITY.md 1).
+NEEDS: dict[str, Can | None] = {
+    "GET /me": None,
+    "GET /regions/{code}": None,
+    "GET /regions/{code}/children": None,
+    "GET /households": Can.VIEW_HOUSEHOLDS,
+    "POST /households/search": Can.VIEW_HOUSEHOLDS,
+    "POST /households": Can.EDIT_HOUSEHOLDS,
+    "GET /households/{household_id}": Can.VIEW_HOUSEHOLDS,
+    "PATCH /households/{household_id}": Can.EDIT_HOUSEHOLDS,
+    "POST /households/{household_id}/members": Can.EDIT_HOUSEHOLDS,
+    "PATCH /members/{member_id}": Can.EDIT_HOUSEHOLDS,
+    "POST /households/{household_id}/facts": Can.EDIT_HOUSEHOLDS,
+    "POST /members/{member_id}/incomes": Can.EDIT_HOUSEHOLDS,
+    "POST /households/{household_id}/evaluate": Can.EVALUATE,
+    "GET /households/{household_id}/audit": Can.VIEW_AUDIT,
+}
+
+
+def test_the_capability_matrix_covers_every_endpoint(api: Api) -> None:
+    schema = api.client.get("/api/v1/openapi.json").json()
+    operations = {
+        f"{method.upper()} {path.removeprefix('/api/v1')}"
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+    assert operations == set(NEEDS)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
+    gd_household: Household, gd_area: str, role: str
+) -> None:
+    api = Api(token_for(make_user(role, gd_area)))
+    member = members(gd_household)[0]
+    bodies: dict[str, tuple[str, Any]] = {
+        **CALLS,
+        "POST /households": ("", {"region_code": gd_area, "residence": "urban", "address": "甲"}),
+        "POST /households/search": ("", {"q": ""}),
+    }
+    for operation, needs in NEEDS.items():
+        method, template = operation.split(" ")
+        query, body = bodies.get(operation, ("", None))
+        path = template.format(household_id=gd_household.id, member_id=member.id, code=gd_area)
+        response = _send(api, method, path + query, body)
+        allowed = needs is None or needs in capabilities_of(role)
+        assert (response.status_code == 403) != allowed, (operation, response.status_code)
+        assert response.status_code < 500
