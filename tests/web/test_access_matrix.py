@@ -1,0 +1,92 @@
+"""The pages' access matrix, generated from the URL list (SECURITY.md 1): every page that
+takes an object id answers 404 to a user of another area, with the body of a missing id,
+for GET and POST, and writes nothing. A new page without an entry here fails the suite."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jiuzhu.audit.models import AuditEvent
+from tests.factories import make_household, members, signed_in
+
+# page name → which object its id names; pages without an id are listed with None
+PAGES: dict[str, str | None] = {
+    "registry:search": None,
+    "registry:create": None,
+    "registry:validate_id": None,
+    "registry:detail": "household",
+    "registry:edit": "household",
+    "registry:member_add": "household",
+    "registry:fact_set": "household",
+    "registry:evaluate": "household",
+    "registry:audit": "household",
+    "registry:member_edit": "member",
+    "registry:income_set": "member",
+    "registry:reveal_id": "member",
+    "web:home": None,
+}
+OPEN_NAMESPACES = {"accounts", None}
+DATA = {"purpose": "x", "amount": "1"}  # sign-in pages and Django's own (i18n)
+
+
+def page_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "api" or str(pattern.pattern).startswith("api/"):
+                    continue  # the API has its own matrix (tests/api/test_scope.py)
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif (
+                isinstance(pattern, URLPattern)
+                and pattern.name
+                and namespace not in OPEN_NAMESPACES
+            ):
+                names.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def without_tokens(body: bytes) -> bytes:
+    """The page without its per-response CSRF token (masked differently every time)."""
+    return re.sub(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', rb"\1", body)
+
+
+def test_the_matrix_lists_every_page() -> None:
+    assert page_names() == set(PAGES)
+
+
+@pytest.fixture
+def gd_objects(caseworker: Any, gd_area: str) -> dict[str, int]:
+    household = make_household(caseworker, gd_area, members=1)
+    return {"household": household.id, "member": members(household)[0].id}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, kind in PAGES.items() if kind))
+def test_another_areas_object_is_missing_on_every_page(
+    name: str, gd_objects: dict[str, int], im_caseworker: Any
+) -> None:
+    kind = PAGES[name]
+    assert kind is not None
+    arg = {"household": "household_id", "member": "member_id"}[kind]
+    url = reverse(name, kwargs={arg: gd_objects[kind]})
+    missing = reverse(name, kwargs={arg: 999_999_999})
+    client = signed_in(im_caseworker)
+    before = AuditEvent.objects.count()
+    for method in ("get", "post"):
+        response = getattr(client, method)(url, DATA)
+        if response.status_code == 405:
+            continue
+        assert response.status_code == 404, (name, method, response.status_code)
+        other = getattr(client, method)(missing, DATA)
+        # the same page but for the address itself (the language switch returns to it)
+        assert without_tokens(response.content).replace(url.encode(), b"URL") == without_tokens(
+            other.content
+        ).replace(missing.encode(), b"URL")
+    assert AuditEvent.objects.count() == before
