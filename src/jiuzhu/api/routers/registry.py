@@ -120,52 +120,74 @@ def _member_detail(member: Member) -> MemberOut:
     return _member_out(member, list(incomes.order_by("kind", "id")))
 
 
-def household_detail(household_id: int) -> HouseholdOut:
+HOUSEHOLD_COLUMNS = (
+    "id",
+    "number",
+    "region_code",
+    "residence",
+    "hukou_type",
+    "address",
+    "closed_on",
+    "created_at",
+    "updated_at",
+)
+MEMBER_COLUMNS = (
+    "id",
+    "household_id",
+    "name",
+    "id_masked",
+    "birth_date",
+    "sex",
+    "relation",
+    "disability_kind",
+    "disability_grade",
+    "serious_illness",
+    "self_care",
+    "schooling",
+    "employment",
+    "unemployed_since",
+    "left_school_on",
+    "landless",
+    "phone",
+    "joined_on",
+    "left_on",
+)
+FACT_COLUMNS = ("id", "kind", "amount", "valid_from", "valid_to")
+
+
+def household_detail(household_id: int) -> dict[str, Any]:
     """The household, its active members with their current incomes and its current facts:
-    four queries whatever the size (household, members, incomes, facts)."""
+    four small queries of plain values, whatever the size. Values, not model instances: on
+    this hot read the ORM's object building, not PostgreSQL, was the cost (ARCHITECTURE.md,
+    "cut queries per request before anything else"). Scoped like every read: the managers
+    filter by the caller's area."""
     today = timezone.localdate()
-    incomes = Prefetch(
-        "incomes",
-        queryset=_in_force(IncomeFact.objects.order_by("kind", "id"), today),
-        to_attr="current_incomes",
-    )
-    household = (
-        Household.objects.filter(id=household_id)
-        .prefetch_related(
-            Prefetch(
-                "members",
-                queryset=Member.objects.filter(left_on__isnull=True)
-                .order_by("id")
-                .prefetch_related(incomes),
-                to_attr="active_members",
-            ),
-            Prefetch(
-                "facts",
-                queryset=_in_force(HouseholdFact.objects.order_by("kind", "id"), today),
-                to_attr="current_facts",
-            ),
-        )
-        .first()
-    )
+    household = Household.objects.filter(id=household_id).values(*HOUSEHOLD_COLUMNS).first()
     if household is None:
         raise ProblemError(404)
-    members: list[Any] = household.active_members  # type: ignore[attr-defined]
-    facts: list[HouseholdFact] = household.current_facts  # type: ignore[attr-defined]
-    return HouseholdOut.model_validate(
-        {
-            "id": household.id,
-            "number": household.number,
-            "region_code": household.region_code,
-            "residence": household.residence,
-            "hukou_type": household.hukou_type,
-            "address": household.address,
-            "closed_on": household.closed_on,
-            "created_at": household.created_at,
-            "updated_at": household.updated_at,
-            "members": [_member_out(m, m.current_incomes) for m in members],
-            "facts": [_fact_out(f) for f in facts],
-        }
+    members = list(
+        Member.objects.filter(household_id=household_id, left_on__isnull=True)
+        .order_by("id")
+        .values(*MEMBER_COLUMNS)
     )
+    incomes: dict[int, list[dict[str, Any]]] = {m["id"]: [] for m in members}
+    for income in (
+        _in_force(IncomeFact.objects.filter(member_id__in=list(incomes)), today)
+        .order_by("kind", "id")
+        .values("member_id", *FACT_COLUMNS)
+    ):
+        incomes[income["member_id"]].append(income)
+    facts = list(
+        _in_force(HouseholdFact.objects.filter(household_id=household_id), today)
+        .order_by("kind", "id")
+        .values(*FACT_COLUMNS)
+    )
+    for member in members:
+        member["id_number_masked"] = member.pop("id_masked")
+        member["disability_kind"] = member["disability_kind"] or None
+        member["schooling"] = member["schooling"] or None
+        member["incomes"] = incomes[member["id"]]
+    return {**household, "members": members, "facts": facts}
 
 
 def _page(qs: QuerySet[Household], limit: int, offset: int) -> HouseholdPage:
@@ -229,7 +251,7 @@ def households_search(request: HttpRequest, payload: SearchIn) -> HouseholdPage:
 
 
 @router.get("/households/{household_id}", response={200: HouseholdOut, **READ_ERRORS})
-def household_get(request: HttpRequest, household_id: HouseholdId) -> HouseholdOut:
+def household_get(request: HttpRequest, household_id: HouseholdId) -> dict[str, Any]:
     """The household with its active members (ID numbers masked) and today's facts."""
     require(request, Can.VIEW_HOUSEHOLDS)
     return household_detail(household_id)
@@ -248,7 +270,7 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> Status[House
 @router.patch("/households/{household_id}", response={200: HouseholdOut, **WRITE_ERRORS})
 def household_update(
     request: HttpRequest, household_id: HouseholdId, payload: HouseholdPatch
-) -> HouseholdOut:
+) -> dict[str, Any]:
     """Residence, address or hukou type. Any other field (`region_code` too) → 422."""
     user = require(request, Can.EDIT_HOUSEHOLDS)
     household = _household(household_id)
