@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "jiuzhu_bench"
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "390000"))  # ≈ 1,000,000 members
 PORT = 8765
+WRK = "wrk -t2 -c16 -d20s --latency -s detail.lua (2,000 household ids, Bearer token)"
 
 
 def env(data_dir: Path) -> dict[str, str]:
@@ -62,45 +62,15 @@ def load(data_dir: Path) -> dict[str, Any]:
 
 
 def search_and_token(data_dir: Path) -> dict[str, Any]:
-    """In a child process with Django set up on the bench database."""
-    code = r"""
-import json, random, statistics, time, django
-django.setup()
-from django.db import connection
-from jiuzhu.regions.models import Region
-from jiuzhu.regions.scope import Scope, using_scope, system_scope
-from jiuzhu.registry.selectors import households_search
-from jiuzhu.registry.models import Household
-from jiuzhu.accounts.models import User
-from jiuzhu.accounts.services import api_token_create
-from jiuzhu.demo.bulk_load import SURNAMES, GIVEN
-with connection.cursor() as c:
-    c.execute("ANALYZE")
-rng = random.Random(3)
-times = []
-with using_scope(Scope("440104")):
-    for i in range(300):
-        prefix = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        started = time.perf_counter()
-        qs = households_search(text=prefix)
-        total = qs.count()
-        rows = list(qs[:50])
-        times.append(time.perf_counter() - started)
-times = times[20:]
-county = Region.objects.get(code="440104")
-user = User.objects.create_user(username="bench-county", password="bench-password-0123", role="county_officer", area=county)
-with system_scope():
-    ids = list(Household.objects.filter(region_code__startswith="440104").values_list("id", flat=True)[:5000])
-from jiuzhu.regions.scope import using_scope as u
-with u(Scope("")):
-    token = api_token_create(actor=user, user=user, name="bench")
-raw = token[1] if isinstance(token, tuple) else token
-print(json.dumps({"median_ms": statistics.median(times) * 1000, "p95_ms": sorted(times)[int(len(times) * .95)] * 1000, "token": raw, "ids": ids}))
-"""
+    """Search timing and a token, from a child process on the bench database."""
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env(data_dir), capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.platform_child"],
+        env=env(data_dir),
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def api_throughput(data_dir: Path, token: str, ids: list[int]) -> dict[str, Any]:
@@ -152,18 +122,15 @@ def api_throughput(data_dir: Path, token: str, ids: list[int]) -> dict[str, Any]
             text=True,
             check=True,
         )
-        rps = float(
-            next(l for l in out.stdout.splitlines() if l.startswith("Requests/sec")).split()[1]
-        )
-        non2xx = [l for l in out.stdout.splitlines() if "Non-2xx" in l]
-        latency = next(
-            (l.split()[1] for l in out.stdout.splitlines() if l.strip().startswith("50%")), ""
-        )
+        lines = out.stdout.splitlines()
+        rps = float(next(x for x in lines if x.startswith("Requests/sec")).split()[1])
+        non2xx = [x for x in lines if "Non-2xx" in x]
+        latency = next((x.split()[1] for x in lines if x.strip().startswith("50%")), "")
         return {
             "requests_per_second": rps,
             "non_2xx": non2xx,
             "median_latency": latency,
-            "command": "wrk -t2 -c16 -d20s --latency -s detail.lua (2,000 household ids, Bearer token)",
+            "command": WRK,
         }
     finally:
         server.terminate()

@@ -11,7 +11,7 @@ runtime, through the idempotency wrapper.)
 import datetime as dt
 from typing import Annotated, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router, Status
@@ -260,7 +260,7 @@ def household_get(request: HttpRequest, household_id: HouseholdId) -> dict[str, 
 # -- writing -------------------------------------------------------------------------------
 @router.post("/households", response={201: HouseholdOut, **WRITE_ERRORS})
 @idempotent
-def household_create(request: HttpRequest, payload: HouseholdIn) -> Status[HouseholdOut]:
+def household_create(request: HttpRequest, payload: HouseholdIn) -> Status[Any]:
     """Register a household in a county, township or village of the caller's area."""
     user = require(request, Can.EDIT_HOUSEHOLDS)
     household = services.household_create(actor=user, **payload.model_dump())
