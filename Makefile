@@ -28,8 +28,10 @@ test: install lint typecheck
 	$(BIN)/jiuzhu params check
 	$(BIN)/pytest -q
 
+# rules engine (no database), then the platform on PostgreSQL (BENCH_PG, default local)
 bench: install
 	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
+	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick

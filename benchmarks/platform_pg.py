@@ -170,5 +170,20 @@ def render(result: dict[str, Any]) -> str:
     )
 
 
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--append", type=Path, help="append the Markdown section to this file")
+    args = parser.parse_args()
+    section = render(run())
+    if args.append:
+        with args.append.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + section)
+        print(f"appended to {args.append}")
+    else:
+        print(section)
+
+
 if __name__ == "__main__":
-    print(render(run()))
+    main()
