@@ -298,26 +298,46 @@ def member_move(*, actor: Any, member: Member, to_household: Household, on: dt.d
 
 
 def _set_fact(
+    *,
+    actor: Any,
     model: type[HouseholdFact] | type[IncomeFact],
-    owner: dict[str, Any],
+    owner: Household | Member,
     kind: str,
     amount: Decimal,
     valid_from: dt.date,
-    region_code: str,
 ) -> Any:
+    """A dated fact of a household or member: the new value from `valid_from`, the previous
+    one closed the day before; refused when a later value exists. One audit row."""
+    _require(actor, Can.EDIT_HOUSEHOLDS)
     if amount < 0:
         raise ServiceError(errors.NEGATIVE, field="amount")
-    current = model.objects.filter(kind=kind, **owner)
+    owner_field = "household" if isinstance(owner, Household) else "member"
+    current = model.objects.filter(kind=kind, **{owner_field: owner})
     if current.filter(valid_from__gte=valid_from).exists():
         raise ServiceError(errors.FACT_BACKDATED, field="valid_from")
     previous = current.filter(valid_to__isnull=True).first()
     if previous is not None:
         previous.valid_to = valid_from - dt.timedelta(days=1)
         previous.save(update_fields=["valid_to"])
-    fact = model(kind=kind, amount=amount, valid_from=valid_from, region_code=region_code, **owner)
+    fact = model(
+        kind=kind,
+        amount=amount,
+        valid_from=valid_from,
+        region_code=owner.region_code,
+        **{owner_field: owner},
+    )
     fact.full_clean()
     fact.save()
-    return fact, previous
+    audit_record(
+        actor=actor,
+        action=f"{owner_field}.{'fact' if owner_field == 'household' else 'income'}",
+        object_type=owner_field,
+        object_id=owner.id,
+        region_code=owner.region_code,
+        old={kind: str(previous.amount)} if previous else None,
+        new={kind: str(amount), "valid_from": str(valid_from)},
+    )
+    return fact
 
 
 @transaction.atomic(durable=True)
@@ -325,40 +345,29 @@ def household_fact_set(
     *, actor: Any, household: Household, kind: str, amount: Decimal, valid_from: dt.date
 ) -> HouseholdFact:
     """A new value of an asset or expense from a date; the previous one ends the day before."""
-    _require(actor, Can.EDIT_HOUSEHOLDS)
-    fact, previous = _set_fact(
-        HouseholdFact, {"household": household}, kind, amount, valid_from, household.region_code
-    )
-    audit_record(
+    return _set_fact(  # type: ignore[no-any-return]
         actor=actor,
-        action="household.fact",
-        object_type="household",
-        object_id=household.id,
-        region_code=household.region_code,
-        old={kind: str(previous.amount)} if previous else None,
-        new={kind: str(amount), "valid_from": str(valid_from)},
+        model=HouseholdFact,
+        owner=household,
+        kind=kind,
+        amount=amount,
+        valid_from=valid_from,
     )
-    return fact  # type: ignore[no-any-return]
 
 
 @transaction.atomic(durable=True)
 def member_income_set(
     *, actor: Any, member: Member, kind: str, amount: Decimal, valid_from: dt.date
 ) -> IncomeFact:
-    _require(actor, Can.EDIT_HOUSEHOLDS)
-    fact, previous = _set_fact(
-        IncomeFact, {"member": member}, kind, amount, valid_from, member.region_code
-    )
-    audit_record(
+    """A new monthly income of a kind from a date; the previous one ends the day before."""
+    return _set_fact(  # type: ignore[no-any-return]
         actor=actor,
-        action="member.income",
-        object_type="member",
-        object_id=member.id,
-        region_code=member.region_code,
-        old={kind: str(previous.amount)} if previous else None,
-        new={kind: str(amount), "valid_from": str(valid_from)},
+        model=IncomeFact,
+        owner=member,
+        kind=kind,
+        amount=amount,
+        valid_from=valid_from,
     )
-    return fact  # type: ignore[no-any-return]
 
 
 @transaction.atomic(durable=True)

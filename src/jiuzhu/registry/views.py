@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import cache, wraps
+from functools import wraps
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -26,7 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -37,18 +37,17 @@ from jiuzhu.audit.models import AuditEvent
 from jiuzhu.regions.models import Level, Region
 from jiuzhu.regions.selectors import region_get, region_path, regions_within
 from jiuzhu.registry import forms, selectors, services
+from jiuzhu.registry.display import audit_row, decision_context
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.evaluation import household_evaluate
 from jiuzhu.registry.identity import InvalidIdNumber, parse_id_number
 from jiuzhu.registry.models import (
     Household,
-    HouseholdFact,
     HouseholdFactKind,
     IncomeKind,
     Member,
     Sex,
 )
-from jiuzhu.rules.params import ASSUMED
 
 View = Callable[..., HttpResponse]
 PAGE_SIZE = 50
@@ -407,7 +406,7 @@ def evaluate(request: HttpRequest, household_id: int) -> HttpResponse:
             form.add_service_error(exc)
         else:
             english = (get_language() or "").startswith("en")
-            context.update(_decision_context(decision, english=english))
+            context.update(decision_context(decision, english=english))
             return _page(request, "registry/evaluate.html", context)
     return _page(request, "registry/evaluate.html", context, status=400)
 
@@ -432,142 +431,7 @@ def audit(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household(household_id)
     page = Paginator(_audit_events(household), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     names = {str(m.id): f"{m.name}（{m.id_masked}）" for m in household.members.all()}
-    rows = [_audit_row(event, names) for event in page.object_list]
+    rows = [audit_row(event, names) for event in page.object_list]
     return _page(
         request, "registry/audit.html", {"household": household, "page": page, "rows": rows}
     )
-
-
-# -- display of decisions and audit rows ---------------------------------------------------
-CODE_LABELS: dict[str, Any] = {
-    # categories (C-08)
-    "tekun": gettext_lazy("特困人员救助供养"),
-    "dibao": gettext_lazy("最低生活保障"),
-    "low_income": gettext_lazy("低收入家庭"),
-    "rigid_expenditure": gettext_lazy("刚性支出困难家庭"),
-    "none": gettext_lazy("不符合救助条件"),
-    # employment difficulty (S-04)
-    "older_unemployed": gettext_lazy("大龄失业人员"),
-    "disabled": gettext_lazy("残疾人"),
-    "zero_employment_household": gettext_lazy("零就业家庭成员"),
-    "landless": gettext_lazy("失地农民"),
-    "long_term_unemployed": gettext_lazy("长期失业人员"),
-    "graduate": gettext_lazy("离校未就业高校毕业生"),
-    # specialized aid (C-08)
-    "medical": gettext_lazy("医疗救助"),
-    "education": gettext_lazy("教育救助"),
-    "housing": gettext_lazy("住房救助"),
-    "employment": gettext_lazy("就业救助"),
-    "temporary": gettext_lazy("临时救助"),
-    "electricity_fee_waiver": gettext_lazy("电费减免"),
-}
-ACTION_LABELS: dict[str, Any] = {
-    "household.create": gettext_lazy("新建家庭"),
-    "household.update": gettext_lazy("修改家庭信息"),
-    "household.fact": gettext_lazy("登记财产或支出"),
-    "member.add": gettext_lazy("新增家庭成员"),
-    "member.update": gettext_lazy("修改成员信息"),
-    "member.leave": gettext_lazy("成员离开家庭"),
-    "member.move": gettext_lazy("成员迁移"),
-    "member.income": gettext_lazy("登记收入"),
-    "supporter.add": gettext_lazy("新增法定义务人"),
-}
-AUDIT_KEYS: dict[str, Any] = {
-    "id_number": gettext_lazy("身份证号"),
-    "household": gettext_lazy("家庭编号"),
-    "member": gettext_lazy("成员"),
-    "on": gettext_lazy("日期"),
-    "reason": gettext_lazy("原因"),
-    "supporter": gettext_lazy("法定义务人"),
-}
-
-
-def _shown(value: Any, *, codes: bool = True) -> str:
-    """A value for a table cell: yes/no, lists joined, the engine's codes in words."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, list | tuple):
-        return "、".join(_shown(v, codes=codes) for v in value) or "—"
-    if codes and isinstance(value, str):
-        return str(CODE_LABELS.get(value, value))
-    return str(value)
-
-
-def _step_row(step: Mapping[str, Any], names: Mapping[str, str], english: bool) -> dict[str, Any]:
-    if "value" in step:
-        values = [("", step["value"])]
-    elif isinstance(step.get("values"), dict):
-        values = [(names.get(ref, ref), v) for ref, v in step["values"].items()]
-    else:
-        values = [(names.get(i["member"], i["member"]), i["value"]) for i in step["values"]]
-    return {
-        "rule": step["rule"],
-        "label": step["label_en"] if english else step["label_zh"],
-        "values": [(who, _shown(v)) for who, v in values],
-        "parameters": [
-            {
-                "name": p["name"],
-                "value": _shown(p["value"]),
-                "unit": p.get("unit", ""),
-                "source": p.get("source", {}),
-                "from": p.get("from"),
-                "to": p.get("to"),
-                "assumed": p.get("default") == ASSUMED,
-                "unverified": bool(p.get("unverified")),
-            }
-            for p in step.get("parameters", [])
-        ],
-    }
-
-
-def _decision_context(decision: Mapping[str, Any], *, english: bool) -> dict[str, Any]:
-    names = {m["ref"]: m["name"] for m in decision["snapshot"]["members"]}
-    difficulty = decision["employment_difficulty"]
-    return {
-        "decision": decision,
-        "categories": _shown(decision["categories"]),
-        "primary": _shown(decision["primary_category"]),
-        "aid": _shown(decision["specialized_aid"]),
-        "tekun_members": _shown([names.get(r, r) for r in decision["tekun_members"]]),
-        "difficulty": [(names.get(ref, ref), _shown(cats)) for ref, cats in difficulty.items()],
-        "steps": [_step_row(s, names, english) for s in decision.get("explanation", [])],
-    }
-
-
-@cache
-def _audit_fields() -> dict[str, tuple[Any, dict[Any, Any]]]:
-    """Field name → (label, code → label): the words of the models, for old → new."""
-    out: dict[str, tuple[Any, dict[Any, Any]]] = {}
-    for model in (HouseholdFact, Household, Member):
-        for field in model._meta.fields:
-            choices = dict(field.flatchoices) if field.choices else {}
-            out[field.name] = (field.verbose_name, choices)
-    for kind in (*HouseholdFactKind, *IncomeKind):
-        out[kind.value] = (kind.label, {})
-    out.update({key: (label, {}) for key, label in AUDIT_KEYS.items()})
-    return out
-
-
-def _audit_row(event: AuditEvent, names: Mapping[str, str]) -> dict[str, Any]:
-    fields = _audit_fields()
-    old, new = event.old or {}, event.new or {}
-
-    def show(values: Mapping[str, Any], key: str, choices: Mapping[Any, Any]) -> str:
-        if key not in values:
-            return ""
-        value = values[key]
-        return _shown(choices.get(value, value) if isinstance(value, str) else value, codes=False)
-
-    changes = []
-    for key in dict.fromkeys([*old, *new]):
-        label, choices = fields.get(key, (key, {}))
-        changes.append((label, show(old, key, choices), show(new, key, choices)))
-    subject = _("家庭") if event.object_type == "household" else names.get(event.object_id, "")
-    return {
-        "event": event,
-        "action": ACTION_LABELS.get(event.action, event.action),
-        "subject": subject,
-        "changes": changes,
-    }

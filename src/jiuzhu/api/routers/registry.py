@@ -134,23 +134,12 @@ HOUSEHOLD_COLUMNS = (
 MEMBER_COLUMNS = (
     "id",
     "household_id",
-    "name",
     "id_masked",
     "birth_date",
     "sex",
-    "relation",
-    "disability_kind",
-    "disability_grade",
-    "serious_illness",
-    "self_care",
-    "schooling",
-    "employment",
-    "unemployed_since",
-    "left_school_on",
-    "landless",
-    "phone",
     "joined_on",
     "left_on",
+    *services.MEMBER_FIELDS,
 )
 FACT_COLUMNS = ("id", "kind", "amount", "valid_from", "valid_to")
 
