@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_mask
 from jiuzhu.rules.catalogue import CATALOGUE
@@ -159,24 +160,40 @@ def _bit_code(columns: list[str]) -> pl.Expr:
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-def _member_lists(members: pl.DataFrame) -> pl.LazyFrame:
-    """Per household with any: refs of 特困 members, of single-person members, and the S-04
-    labels. Only flagged members are grouped, so the cost follows the few, not the caseload."""
-    emp_cols = list(EMPLOYMENT_DIFFICULTY)
+def _lists_by_household(values: pl.Series, hh: np.ndarray, n: int) -> pl.Series:
+    """One list per household (empty where none) from values sorted by household: built
+    from offsets, with no grouping and no join."""
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(hh, minlength=n), out=offsets[1:])
+    return pl.Series(values.name, pa.ListArray.from_arrays(pa.array(offsets), values.to_arrow()))
+
+
+def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Per household: refs of 特困 members, of single-person members, and the S-04 labels."""
     labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
-    code = _bit_code(emp_cols)
-    return (
-        members.lazy()
-        .select("hh", "ref", "is_tekun", "single_person_dibao", code.alias("code"))
-        .filter(pl.col("is_tekun") | pl.col("single_person_dibao") | (pl.col("code") > 0))
-        .group_by("hh")
-        .agg(
-            pl.col("ref").filter(pl.col("is_tekun")).alias("tekun_members"),
-            pl.col("ref").filter(pl.col("single_person_dibao")).alias("single_person_members"),
-            pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(pl.col("code")))
-            .filter(pl.col("code") > 0)
-            .alias("employment_difficulty"),
-        )
+    flagged = members.select(
+        "hh",
+        "ref",
+        "is_tekun",
+        "single_person_dibao",
+        _bit_code(list(EMPLOYMENT_DIFFICULTY)).alias("code"),
+    )
+    tekun = flagged.filter("is_tekun")
+    single = flagged.filter("single_person_dibao")
+    difficult = flagged.filter(pl.col("code") > 0).select(
+        "hh",
+        pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(pl.col("code"))).alias(
+            "employment_difficulty"
+        ),
+    )
+    return pl.DataFrame(
+        [
+            _lists_by_household(tekun["ref"].alias("tekun_members"), tekun["hh"].to_numpy(), n),
+            _lists_by_household(
+                single["ref"].alias("single_person_members"), single["hh"].to_numpy(), n
+            ),
+            _lists_by_household(difficult["employment_difficulty"], difficult["hh"].to_numpy(), n),
+        ]
     )
 
 
@@ -185,7 +202,7 @@ def decisions_frame(
 ) -> pl.DataFrame:
     """One row per household in the decision format; money as Decimal(18, 2).
 
-    One lazy query, collected once: the same code serves one household and a caseload."""
+    The same code serves one household and a caseload."""
     flags = {
         "tekun": pl.col("tekun_count") > 0,
         "dibao": pl.col("dibao_household") | (pl.col("single_person_count") > 0),
@@ -204,7 +221,6 @@ def decisions_frame(
         cols["household"]
         .lazy()
         .select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("hh"),
             "ref",
             "region",
             pl.lit(compiled.as_of).alias("as_of"),
@@ -225,22 +241,9 @@ def decisions_frame(
             .alias("specialized_aid"),
         )
     )
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    out = base.join(_member_lists(cols["member"]), on="hh", how="left", maintain_order="left")
-    return (
-        out.with_columns(
-            pl.col("tekun_members").fill_null(empty),
-            pl.col("single_person_members").fill_null(empty),
-            *[_fen_to_decimal(c) for c in MONEY_OUTPUTS],
-        )
-        .with_columns(
-            pl.col("employment_difficulty").fill_null(
-                pl.lit([], dtype=out.collect_schema()["employment_difficulty"])
-            )
-        )
-        .select(OUTPUT_COLUMNS)
-        .collect()
-    )
+    frame = base.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).collect()
+    lists = _member_lists(cols["member"], frame.height)
+    return pl.concat([frame, lists], how="horizontal").select(OUTPUT_COLUMNS)
 
 
 OUTPUT_COLUMNS = [
