@@ -42,6 +42,7 @@ from jiuzhu.api.schemas import (
     member_service_fields,
 )
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.regions.compiled import CompiledQuery
 from jiuzhu.regions.scope import current_scope
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.evaluation import household_evaluate
@@ -144,39 +145,60 @@ MEMBER_COLUMNS = (
 FACT_COLUMNS = ("id", "kind", "amount", "valid_from", "valid_to")
 
 
-def household_detail(household_id: int) -> dict[str, Any]:
-    """The household, its active members with their current incomes and its current facts:
-    four small queries of plain values, whatever the size. Values, not model instances: on
-    this hot read the ORM's object building, not PostgreSQL, was the cost (ARCHITECTURE.md,
-    "cut queries per request before anything else"). Scoped like every read: the managers
-    filter by the caller's area."""
-    today = timezone.localdate()
-    household = Household.objects.filter(id=household_id).values(*HOUSEHOLD_COLUMNS).first()
-    if household is None:
-        raise ProblemError(404)
-    members = list(
-        Member.objects.filter(household_id=household_id, left_on__isnull=True)
+HOUSEHOLD_ROW = CompiledQuery(
+    lambda hid: Household.objects.filter(id=hid).values(*HOUSEHOLD_COLUMNS), int
+)
+MEMBER_ROWS = CompiledQuery(
+    lambda hid: (
+        Member.objects.filter(household_id=hid, left_on__isnull=True)
         .order_by("id")
         .values(*MEMBER_COLUMNS)
-    )
-    incomes: dict[int, list[dict[str, Any]]] = {m["id"]: [] for m in members}
-    for income in (
-        _in_force(IncomeFact.objects.filter(member_id__in=list(incomes)), today)
+    ),
+    int,
+)
+INCOME_ROWS = CompiledQuery(
+    lambda hid, day: (
+        _in_force(
+            IncomeFact.objects.filter(member__household_id=hid, member__left_on__isnull=True), day
+        )
         .order_by("kind", "id")
         .values("member_id", *FACT_COLUMNS)
-    ):
-        incomes[income["member_id"]].append(income)
-    facts = list(
-        _in_force(HouseholdFact.objects.filter(household_id=household_id), today)
+    ),
+    int,
+    dt.date,
+)
+FACT_ROWS = CompiledQuery(
+    lambda hid, day: (
+        _in_force(HouseholdFact.objects.filter(household_id=hid), day)
         .order_by("kind", "id")
         .values(*FACT_COLUMNS)
-    )
+    ),
+    int,
+    dt.date,
+)
+
+
+def household_detail(household_id: int) -> dict[str, Any]:
+    """The household, its active members with their current incomes and its current facts:
+    four small queries of plain values, whatever the size, compiled once per area
+    (regions/compiled.py). On this hot read, building querysets and model instances, not
+    PostgreSQL, was the cost (docs/benchmarks.md). Scoped like every read: the queries are
+    built through the scoped managers."""
+    today = timezone.localdate()
+    found = HOUSEHOLD_ROW.rows(household_id)
+    if not found:
+        raise ProblemError(404)
+    members = MEMBER_ROWS.rows(household_id)
+    incomes: dict[int, list[dict[str, Any]]] = {m["id"]: [] for m in members}
+    for income in INCOME_ROWS.rows(household_id, today):
+        incomes[income["member_id"]].append(income)
+    facts = FACT_ROWS.rows(household_id, today)
     for member in members:
         member["id_number_masked"] = member.pop("id_masked")
         member["disability_kind"] = member["disability_kind"] or None
         member["schooling"] = member["schooling"] or None
         member["incomes"] = incomes[member["id"]]
-    return {**household, "members": members, "facts": facts}
+    return {**found[0], "members": members, "facts": facts}
 
 
 def _page(qs: QuerySet[Household], limit: int, offset: int) -> HouseholdPage:
