@@ -6,6 +6,7 @@ from typing import Any
 
 from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.params import ParameterSet
+from jiuzhu.rules.steps import Step
 
 HEADER = """# Rule catalogue
 
@@ -34,13 +35,19 @@ def catalogue_rows() -> list[dict[str, Any]]:
     ]
 
 
-def _order(rule_id: str) -> tuple[int, int]:
+def rule_order(rule_id: str) -> tuple[int, int]:
+    """Rule-book order: section (P, I, C, B, D, A, S, …), then number."""
     section, _, number = rule_id.partition("-")
     return ("PICBDASVMFX".find(section[0]), int(number or 0))
 
 
+def in_rule_book_order(steps: list[Step]) -> list[Step]:
+    """Steps sorted by rule ID, keeping their declared order within a rule."""
+    return sorted(steps, key=lambda step: rule_order(step.rule_id))
+
+
 def catalogue_markdown(params: ParameterSet) -> str:
-    rows = sorted(catalogue_rows(), key=lambda r: _order(r["rule"]))
+    rows = sorted(catalogue_rows(), key=lambda r: rule_order(r["rule"]))
     out = [
         HEADER,
         "## Steps",

@@ -19,6 +19,7 @@ from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_m
 from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.catalogue.classification import CATEGORY_ORDER
 from jiuzhu.rules.catalogue.employment import EMPLOYMENT_DIFFICULTY
+from jiuzhu.rules.catalogue_doc import in_rule_book_order
 from jiuzhu.rules.engine import Caseload, CompiledParams, Engine
 from jiuzhu.rules.errors import InputError, ParameterError
 from jiuzhu.rules.household import Household
@@ -66,7 +67,7 @@ class Evaluator:
         frame = decisions_frame(self.params, cols, compiled)
         decision = decision_json(frame.row(0, named=True))
         if explain:
-            steps = explanation(CATALOGUE, cols, compiled)  # in rule-book order
+            steps = explanation(in_rule_book_order(CATALOGUE), cols, compiled)
             aid = aid_parameter(
                 self.params, compiled.counties[0], decision["primary_category"], as_of
             )
