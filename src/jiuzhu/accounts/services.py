@@ -94,3 +94,81 @@ def api_token_touch(token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+ROLE_UNKNOWN = _("未知角色")
+AREA_UNKNOWN = _("区划代码不存在")
+USERNAME_TAKEN = _("该用户名已被使用")
+
+
+@transaction.atomic(durable=True)
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    role: str,
+    area_code: str,
+    display_name: str = "",
+) -> tuple[User, str]:
+    """A user with a role and an area, and a TOTP device for staff; returns the user and the
+    device's provisioning URI (shown once, to enrol the authenticator app). The password is
+    checked by the configured validators."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jiuzhu.accounts.roles import Role
+    from jiuzhu.regions.models import Region
+
+    if actor is not None and not actor.can(Can.MANAGE_USERS):
+        raise AccountError(NOT_ALLOWED)
+    if role not in Role.values:
+        raise AccountError(ROLE_UNKNOWN, field="role")
+    area = Region.objects.filter(code=area_code).first()
+    if area is None:
+        raise AccountError(AREA_UNKNOWN, field="area")
+    if User.objects.filter(username=username).exists():
+        raise AccountError(USERNAME_TAKEN, field="username")
+    user = User(username=username, role=role, area=area, display_name=display_name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages), field="password") from None
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.full_clean()
+    user.save()
+    uri = ""
+    if user.is_staff_role:
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        uri = device.config_url
+    audit_record(
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        region_code=area.code,
+        new={"username": username, "role": role, "area": area.code},
+    )
+    return user, uri
+
+
+@transaction.atomic(durable=True)
+def user_set_active(*, actor: Any, user: User, active: bool, reason: str) -> User:
+    """Disable or re-enable a user; a disabled user's sessions end at their next request."""
+    if actor is not None and not actor.can(Can.MANAGE_USERS):
+        raise AccountError(NOT_ALLOWED)
+    before = user.is_active
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="user.active",
+        object_type="user",
+        object_id=user.id,
+        region_code=user.area.code if user.area else "",
+        old={"is_active": before},
+        new={"is_active": active, "reason": reason},
+    )
+    return user

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jiuzhu.cli.platform import audit_app, demo_app
+from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
 from jiuzhu.rules.errors import RulesError
 
 app = typer.Typer(
@@ -314,6 +314,8 @@ def serve_command(
 
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 
 
 def main() -> None:  # pragma: no cover - console entry

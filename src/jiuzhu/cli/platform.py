@@ -18,6 +18,8 @@ err = Console(stderr=True)
 out = Console()
 
 demo_app = typer.Typer(help="Synthetic demo data and demo accounts (demo mode only).")
+users_app = typer.Typer(help="Accounts: create users (with their TOTP device), disable them.")
+tokens_app = typer.Typer(help="API tokens for other systems: create (shown once), revoke.")
 audit_app = typer.Typer(help="The audit log: verify the hash chains.")
 
 
@@ -180,3 +182,97 @@ def audit_verify() -> None:
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if not ok:
         raise typer.Exit(1)
+
+
+def _fail(message: str) -> None:
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(2)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option("--username")],
+    role: Annotated[str, typer.Option("--role", help="e.g. township_caseworker, system_admin")],
+    area: Annotated[str, typer.Option("--area", help="Region code of the user's area")],
+    name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+) -> None:
+    """Create a user; the password is asked twice (or read from JIUZHU_NEW_PASSWORD); staff get
+    a TOTP device whose enrolment QR code and URI are printed once."""
+    setup_django()
+    from jiuzhu.accounts.services import AccountError, user_create
+    from jiuzhu.regions.scope import system_scope
+
+    password = os.environ.get("JIUZHU_NEW_PASSWORD") or typer.prompt(
+        "password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        with system_scope("cli users create"):
+            user, uri = user_create(
+                actor=None,
+                username=username,
+                password=password,
+                role=role,
+                area_code=area,
+                display_name=name,
+            )
+    except AccountError as exc:
+        _fail(str(exc))
+        return
+    result = {"username": user.username, "role": user.role, "area": area, "totp": bool(uri)}
+    if uri:
+        import qrcode
+
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(uri)
+        qr.print_ascii(out=sys.stderr)
+        err.print(f"TOTP enrolment (shown once): {uri}")
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Option("--username")],
+    reason: Annotated[str, typer.Option("--reason")],
+) -> None:
+    """Disable a user: their sessions end at their next request."""
+    setup_django()
+    from jiuzhu.accounts.models import User
+    from jiuzhu.accounts.services import user_set_active
+    from jiuzhu.regions.scope import system_scope
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        _fail(f"no user {username!r}")
+        return
+    with system_scope("cli users disable"):
+        user_set_active(actor=None, user=user, active=False, reason=reason)
+    sys.stdout.write(json.dumps({"username": username, "active": False}) + "\n")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Option("--username", help="The system account using it")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for")],
+) -> None:
+    """Create an API token; it is printed once and only its hash is kept."""
+    setup_django()
+    from jiuzhu.accounts.models import User
+    from jiuzhu.accounts.services import AccountError, api_token_create
+    from jiuzhu.regions.scope import system_scope
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        _fail(f"no active user {username!r}")
+        return
+    try:
+        with system_scope("cli tokens create"):
+            token, raw = api_token_create(actor=None, user=user, name=name)
+    except AccountError as exc:
+        _fail(str(exc))
+        return
+    sys.stdout.write(
+        json.dumps({"username": username, "name": name, "prefix": token.prefix, "token": raw})
+        + "\n"
+    )
