@@ -28,6 +28,8 @@ PAGES: dict[str, str | None] = {
     "registry:income_set": "member",
     "registry:reveal_id": "member",
     "web:home": None,
+    "audit:events": None,
+    "audit:access": None,
 }
 OPEN_NAMESPACES = {"accounts", None}
 DATA = {"purpose": "x", "amount": "1"}  # sign-in pages and Django's own (i18n)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("jiuzhu.accounts.urls")),
     path("api/v1/", include("jiuzhu.api.urls")),
     path("households/", include("jiuzhu.registry.urls")),
+    path("audit/", include("jiuzhu.audit.urls")),
     path("", include("jiuzhu.web.urls")),
 ]
 

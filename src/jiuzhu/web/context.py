@@ -9,4 +9,15 @@ from django.http import HttpRequest
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
-    return {"DEMO_MODE": settings.DEMO_MODE}
+    """Demo mode, and what the user may do (the menu shows only that), on every page."""
+    from jiuzhu.accounts.roles import Can
+
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated and hasattr(user, "can"))
+    return {
+        "DEMO_MODE": settings.DEMO_MODE,
+        "can_view": signed_in and user.can(Can.VIEW_HOUSEHOLDS),  # type: ignore[union-attr]
+        "can_edit": signed_in and user.can(Can.EDIT_HOUSEHOLDS),  # type: ignore[union-attr]
+        "can_audit": signed_in and user.can(Can.VIEW_AUDIT),  # type: ignore[union-attr]
+        "can_manage_users": signed_in and user.can(Can.MANAGE_USERS),  # type: ignore[union-attr]
+    }

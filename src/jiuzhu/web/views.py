@@ -13,14 +13,16 @@ from jiuzhu.registry.selectors import households_search
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """One page per role: what this role does, with the counts of its area."""
     user = request.user
-    context = {
-        "can_view": user.can(Can.VIEW_HOUSEHOLDS),  # type: ignore[union-attr]
-        "can_edit": user.can(Can.EDIT_HOUSEHOLDS),  # type: ignore[union-attr]
-        "can_audit": user.can(Can.VIEW_AUDIT),  # type: ignore[union-attr]
-    }
-    if context["can_view"]:
+    context: dict[str, object] = {}
+    if user.can(Can.VIEW_HOUSEHOLDS):  # type: ignore[union-attr]
         context["household_count"] = households_search().count()
+    if user.can(Can.VIEW_AUDIT):  # type: ignore[union-attr]
+        from jiuzhu.audit.selectors import access_events, audit_events
+
+        context["recent_events"] = list(audit_events()[:5])
+        context["access_count"] = access_events().count()
     return render(request, "web/home.html", context)
 
 
