@@ -5,15 +5,17 @@ whatever area); what a person may *read* is filtered here by the same current sc
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db.models import QuerySet
 
 from jiuzhu.audit.models import AccessEvent, AuditEvent
 from jiuzhu.regions.scope import current_scope
 
+Row = TypeVar("Row", AuditEvent, AccessEvent)
 
-def _scoped(
-    qs: QuerySet[AuditEvent] | QuerySet[AccessEvent],
-) -> QuerySet[AuditEvent] | QuerySet[AccessEvent]:
+
+def _scoped(qs: QuerySet[Row]) -> QuerySet[Row]:
     scope = current_scope()
     if scope is None:
         return qs.none()
