@@ -100,14 +100,14 @@ def test_a_caseworker_adds_a_member_after_fixing_a_mistyped_id_number(
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     page.fill("#id_name", "浏览器成员")
     _type_id(page, bad)
-    expect(page.locator("#id_number-check")).to_contain_text(ERROR_CHECKSUM)
+    expect(page.locator("#id_number-check")).to_contain_text(str(ERROR_CHECKSUM))
     page.fill("#id_relation", "配偶")
     page.fill("#id_joined_on", "2021-03-01")
     # wait for the refused submission's answer to be swapped in before typing again
     with page.expect_response(lambda r: r.request.method == "POST" and "/members/new/" in r.url):
         page.click("form.registry-form button[type=submit]")
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#id_number-check")).to_contain_text(ERROR_CHECKSUM)
+    expect(page.locator("#id_number-check")).to_contain_text(str(ERROR_CHECKSUM))
     assert not Member.unscoped.filter(name="浏览器成员").exists()
 
     _type_id(page, good)

@@ -21,6 +21,7 @@ NOT_ALLOWED = _("您的角色无权进行此操作")
 MEMBER_LEFT = _("该成员已离开家庭")
 SAME_HOUSEHOLD = _("目标家庭与当前家庭相同")
 JOINED_BEFORE_BIRTH = _("加入家庭日期不能早于出生日期")
+PURPOSE_REQUIRED = _("请填写查看完整身份证号码的用途")
 
 
 class ServiceError(Exception):

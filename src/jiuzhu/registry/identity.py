@@ -20,16 +20,17 @@ from functools import cache
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
 log = logging.getLogger(__name__)
 
-ERROR_FORMAT = "身份证号码应为18位，最后一位可以是X"
-ERROR_CHECKSUM = "身份证号码校验位不正确"
-ERROR_BIRTH = "身份证号码中的出生日期不存在"
-ERROR_FUTURE = "身份证号码中的出生日期晚于今天"
-ERROR_PLACE = "身份证号码前两位不是有效的省级行政区划代码"
+ERROR_FORMAT = _("身份证号码应为18位，最后一位可以是X")
+ERROR_CHECKSUM = _("身份证号码校验位不正确")
+ERROR_BIRTH = _("身份证号码中的出生日期不存在")
+ERROR_FUTURE = _("身份证号码中的出生日期晚于今天")
+ERROR_PLACE = _("身份证号码前两位不是有效的省级行政区划代码")
 PROVINCE_CODES = frozenset(
     [
         "11",
@@ -89,20 +90,20 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
         or not number[:17].isdigit()
         or not (number[17].isdigit() or number[17] == "X")
     ):
-        raise InvalidIdNumber(ERROR_FORMAT)
+        raise InvalidIdNumber(str(ERROR_FORMAT))
     # GB 11643 check digit and birth date through python-stdnum; not stdnum's birth-place
     # table: an ID keeps the code of the first registration, often a code since retired
     if number[17] != ric.calc_check_digit(number):
-        raise InvalidIdNumber(ERROR_CHECKSUM)
+        raise InvalidIdNumber(str(ERROR_CHECKSUM))
     if number[:2] not in PROVINCE_CODES:
-        raise InvalidIdNumber(ERROR_PLACE)
+        raise InvalidIdNumber(str(ERROR_PLACE))
     try:
         ric.get_birth_date(number)
     except InvalidComponent:
-        raise InvalidIdNumber(ERROR_BIRTH) from None
+        raise InvalidIdNumber(str(ERROR_BIRTH)) from None
     birth = ric.get_birth_date(number)
     if birth > (today or dt.date.today()):
-        raise InvalidIdNumber(ERROR_FUTURE)
+        raise InvalidIdNumber(str(ERROR_FUTURE))
     sex = "male" if int(number[16]) % 2 == 1 else "female"
     return IdFacts(number, birth, sex)
 

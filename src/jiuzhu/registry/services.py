@@ -410,4 +410,4 @@ def member_reveal_id(*, actor: Any, member: Member, purpose: str) -> str:
 
 
 def _required_purpose() -> str:
-    return "请填写查看完整身份证号码的用途"
+    return str(errors.PURPOSE_REQUIRED)
