@@ -298,3 +298,23 @@ def test_the_audit_trail_of_a_household_masks_id_numbers(api: Api, gd_household:
     assert actions[-1] == "household.create" and actions.count("member.add") == 2
     assert response.json()["count"] == len(actions)
     _no_full_id(response)
+
+
+def test_moving_a_member_is_an_explicit_call_within_the_area(
+    api: Api, caseworker: Any, gd_household: Household, gd_area: str
+) -> None:
+    from tests.factories import make_household
+
+    target = make_household(caseworker, gd_area, members=1)
+    person = members(gd_household)[0]
+    moved = api.post(
+        f"/members/{person.id}/move", {"to_household_id": target.id, "on": "2024-03-01"}
+    )
+    assert moved.status_code == 201, moved.content
+    assert moved.json()["household_id"] == target.id and moved.json()["joined_on"] == "2024-03-01"
+    person.refresh_from_db()
+    assert person.left_on is not None
+    again = api.post(
+        f"/members/{person.id}/move", {"to_household_id": target.id, "on": "2024-04-01"}
+    )
+    assert again.status_code in (400, 422)

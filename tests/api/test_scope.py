@@ -28,6 +28,7 @@ CALLS: dict[str, tuple[str, Any]] = {
         {"name": "甲", "id_number": "x", "relation": "子女", "joined_on": "2020-01-01"},
     ),
     "PATCH /members/{member_id}": ("", {"name": "外区改名"}),
+    "POST /members/{member_id}/move": ("", {"to_household_id": 1, "on": "2024-01-01"}),
     "POST /households/{household_id}/facts": (
         "",
         {"kind": "financial", "amount": "1.00", "valid_from": "2024-01-01"},
@@ -146,6 +147,7 @@ NEEDS: dict[str, Can | None] = {
     "PATCH /households/{household_id}": Can.EDIT_HOUSEHOLDS,
     "POST /households/{household_id}/members": Can.EDIT_HOUSEHOLDS,
     "PATCH /members/{member_id}": Can.EDIT_HOUSEHOLDS,
+    "POST /members/{member_id}/move": Can.EDIT_HOUSEHOLDS,
     "POST /households/{household_id}/facts": Can.EDIT_HOUSEHOLDS,
     "POST /members/{member_id}/incomes": Can.EDIT_HOUSEHOLDS,
     "POST /households/{household_id}/evaluate": Can.EVALUATE,

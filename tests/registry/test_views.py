@@ -523,3 +523,20 @@ def test_the_navigation_offers_new_household_only_to_editors(client: Client, gd_
     reader = signed_in(make_user("auditor", gd_area)).get(reverse("registry:search"))
     assert reverse("registry:create") in editor
     assert reverse("registry:create") not in reader.content.decode()
+
+
+def test_a_member_moves_to_another_household_by_its_number(caseworker: Any, gd_area: str) -> None:
+    from tests.factories import make_household, members, signed_in
+
+    source = make_household(caseworker, gd_area, members=2)
+    target = make_household(caseworker, gd_area, members=1)
+    person = members(source)[1]
+    client = signed_in(caseworker)
+    url = reverse("registry:member_move", kwargs={"member_id": person.id})
+    refused = client.post(url, {"to_household": "JZ00000000000000", "on": "2024-03-01"})
+    assert refused.status_code == 400 and "没有这个家庭编号" in refused.content.decode()
+    done = client.post(url, {"to_household": target.number, "on": "2024-03-01"})
+    assert done.status_code == 302
+    person.refresh_from_db()
+    assert person.left_on is not None
+    assert any(m.name == person.name for m in members(target))

@@ -25,6 +25,7 @@ PAGES: dict[str, str | None] = {
     "registry:evaluate": "household",
     "registry:audit": "household",
     "registry:member_edit": "member",
+    "registry:member_move": "member",
     "registry:income_set": "member",
     "registry:reveal_id": "member",
     "web:home": None,

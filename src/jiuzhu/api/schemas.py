@@ -230,6 +230,13 @@ class MemberIn(Body):
     phone: Phone = ""
 
 
+class MemberMoveIn(Body):
+    """Moving a person to another household of the area: an explicit, logged operation."""
+
+    to_household_id: int = Field(ge=1, le=2**53 - 1, description="目标家庭")
+    on: Day = Field(description="在新家庭的起始日期；原家庭成员资格截止前一日")
+
+
 class MemberPatch(Body):
     """Any of the member's fields except identity (ID number, birth date, sex); omitted
     fields stay as they are."""

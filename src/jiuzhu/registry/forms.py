@@ -206,6 +206,13 @@ class IncomeForm(RegistryForm):
     valid_from = model_field(DatedFact, "valid_from")
 
 
+class MemberMoveForm(RegistryForm):
+    to_household = forms.CharField(
+        label=_("目标家庭编号"), max_length=24, help_text=_("本区域内另一个在册家庭的编号")
+    )
+    on = forms.DateField(label=_("迁入日期"), widget=_date_input())
+
+
 class EvaluateForm(RegistryForm):
     as_of = forms.DateField(label=_("试算日期"), widget=_date_input())
 

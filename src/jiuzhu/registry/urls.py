@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:household_id>/evaluate/", views.evaluate, name="evaluate"),
     path("<int:household_id>/audit/", views.audit, name="audit"),
     path("members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
+    path("members/<int:member_id>/move/", views.member_move, name="member_move"),
     path("members/<int:member_id>/incomes/new/", views.income_set, name="income_set"),
     path("members/<int:member_id>/reveal-id/", views.reveal_id, name="reveal_id"),
 ]

@@ -349,6 +349,31 @@ def fact_set(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @requires(Can.EDIT_HOUSEHOLDS)
 @require_http_methods(["GET", "POST"])
+def member_move(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Move a person to another household of the area: explicit, and logged on both sides."""
+    member = _member(member_id)
+    form = forms.MemberMoveForm(_data(request))
+
+    def save(data: dict[str, Any]) -> str:
+        target = selectors.households_search(text=data["to_household"]).first()
+        if target is None:
+            raise ServiceError(_("本区域内没有这个家庭编号"), field="to_household")
+        services.member_move(
+            actor=_user(request), member=member, to_household=target, on=data["on"]
+        )
+        return _detail_url(target.id)
+
+    context = {
+        "title": _("成员迁移：%(name)s") % {"name": member.name},
+        "household": member.household,
+        "member": member,
+        "cancel_url": _detail_url(member.household_id),
+    }
+    return _submit(request, form, save, context)
+
+
+@requires(Can.EDIT_HOUSEHOLDS)
+@require_http_methods(["GET", "POST"])
 def income_set(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _member(member_id)
     form = forms.IncomeForm(_data(request))

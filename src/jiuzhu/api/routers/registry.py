@@ -36,6 +36,7 @@ from jiuzhu.api.schemas import (
     IncomeIn,
     IncomeOut,
     MemberIn,
+    MemberMoveIn,
     MemberOut,
     MemberPatch,
     SearchIn,
@@ -311,6 +312,18 @@ def member_update(request: HttpRequest, member_id: MemberId, payload: MemberPatc
     changes = member_service_fields(payload, only_set=True)
     member = services.member_update(actor=user, member=member, **changes)
     return _member_detail(member)
+
+
+@router.post("/members/{member_id}/move", response={201: MemberOut, **WRITE_ERRORS})
+@idempotent
+def member_move(request: HttpRequest, member_id: MemberId, payload: MemberMoveIn) -> Status[Any]:
+    """Move a person to another household of the caller's area from `on`: the old membership
+    ends the day before, a new one starts (both households' audit trails show it)."""
+    user = require(request, Can.EDIT_HOUSEHOLDS)
+    member = _member(member_id)
+    target = _household(payload.to_household_id)
+    moved = services.member_move(actor=user, member=member, to_household=target, on=payload.on)
+    return Status(201, _member_detail(moved))
 
 
 @router.post("/households/{household_id}/facts", response={201: FactOut, **WRITE_ERRORS})
