@@ -172,3 +172,11 @@ def test_the_installed_command_never_prints_a_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "members" in proc.stderr
+
+
+def test_deadline_counts_working_days_on_the_official_calendar() -> None:
+    result = run("deadline", "--from", "2025-09-30", "--working-days", "7")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["until"] == "2025-10-16"
+    unknown = run("deadline", "--from", "2031-01-02", "--working-days", "3")
+    assert unknown.exit_code == 2 and "2031" in unknown.stderr

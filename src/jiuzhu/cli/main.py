@@ -156,6 +156,31 @@ def evaluate_bulk(
     )
 
 
+@app.command("deadline")
+def deadline(
+    start: Annotated[str, typer.Option("--from", help="Day the period starts from (not counted).")],
+    working_days: Annotated[
+        int, typer.Option("--working-days", min=0, max=400, help="Length in working days.")
+    ],
+) -> None:
+    """The last day of a period of N working days on China's official calendar (A-05)."""
+    from jiuzhu.rules.workdays import add_working_days
+
+    day = parse_as_of(start)
+    try:
+        until = add_working_days(day, working_days)
+    except RulesError as exc:
+        fail(str(exc))
+    emit(
+        {
+            "from": day.isoformat(),
+            "working_days": working_days,
+            "until": until.isoformat(),
+            "rule": "A-05",
+        }
+    )
+
+
 @app.command("route-temporary-aid")
 def route_temporary_aid(
     region: Annotated[str, typer.Option("--region", help="County-level or finer region code.")],

@@ -1,0 +1,89 @@
+"""China's official working-day calendar for statutory deadlines (A-05, NATIONAL.md).
+
+Holidays and adjusted working weekends come from the `chinese-calendar` package for the
+years it knows, and from `data/workday-overrides.yaml` for the others (the State Council
+publishes each year's schedule in the autumn before: an administrator adds it there). A date
+in a year neither knows is an error, never a guess: a deadline must not silently ignore a
+holiday week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import chinese_calendar
+import yaml
+
+from jiuzhu.rules.errors import RulesError
+
+
+class CalendarUnknown(RulesError):
+    """The holiday schedule of a year is not configured."""
+
+
+@dataclass(frozen=True)
+class YearOverride:
+    holidays: frozenset[dt.date]
+    workdays: frozenset[dt.date]  # adjusted working weekends (调休上班)
+    source: str
+
+
+@cache
+def overrides() -> dict[int, YearOverride]:
+    text = (
+        resources.files("jiuzhu.rules").joinpath("data/workday-overrides.yaml").read_text("utf-8")
+    )
+    raw = yaml.safe_load(text) or {}
+    out: dict[int, YearOverride] = {}
+    for year, entry in (raw.get("years") or {}).items():
+        out[int(year)] = YearOverride(
+            holidays=frozenset(entry.get("holidays") or ()),
+            workdays=frozenset(entry.get("workdays") or ()),
+            source=str(entry["source"]),
+        )
+    return out
+
+
+def is_working_day(day: dt.date) -> bool:
+    """True on a working day of the official calendar (weekends and holidays off, adjusted
+    weekends on)."""
+    override = overrides().get(day.year)
+    if override is not None:
+        if day in override.workdays:
+            return True
+        if day in override.holidays:
+            return False
+        return day.weekday() < 5
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        raise CalendarUnknown(
+            f"the official holiday schedule for {day.year} is not configured: add it to "
+            "src/jiuzhu/rules/data/workday-overrides.yaml"
+        ) from None
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start` (start itself not counted): a deadline of
+    N working days from the day a file is received."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day, counted = start, 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end ≤ start)."""
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
