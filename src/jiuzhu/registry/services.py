@@ -4,6 +4,7 @@ style: `<entity>_<verb>`, keyword-only arguments, the actor explicit)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +84,7 @@ def household_create(
     _require(actor, Can.EDIT_HOUSEHOLDS)
     _check_region(region_code)
     household = Household(
-        number=f"P{dt.datetime.now().strftime('%y%m%d%H%M%S%f')}",
+        number=f"P{uuid.uuid4().hex[:20]}",  # replaced below by the final number
         region_code=region_code,
         residence=residence,
         address=address,
