@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "jiuzhu.accounts",
     "jiuzhu.audit",
     "jiuzhu.registry",
+    "jiuzhu.cases",
     "ninja",
     "jiuzhu.api",
     "jiuzhu.web",

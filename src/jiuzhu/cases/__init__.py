@@ -1,0 +1,1 @@
+"""Applications and decisions (issue #4): case numbers so far."""
