@@ -102,4 +102,4 @@ class RandomActions(RuleBasedStateMachine):
 
 
 TestRandomActions = RandomActions.TestCase
-TestRandomActions.settings = settings(max_examples=200, stateful_step_count=15, deadline=None)
+TestRandomActions.settings = settings(max_examples=400, stateful_step_count=12, deadline=None)
