@@ -39,7 +39,7 @@ class CompiledQuery:
         self._cache: dict[str | None, tuple[str, list[Any], list[list[int]], list[str]]] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, key: str | None) -> tuple[str, list[Any], list[list[int]], list[str]]:
+    def _compile(self) -> tuple[str, list[Any], list[list[int]], list[str]]:
         queryset = self.build(*self.sentinels)
         sql, raw_params = queryset.query.sql_with_params()
         params: list[Any] = list(raw_params)
@@ -65,7 +65,7 @@ class CompiledQuery:
         compiled = self._cache.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._cache.setdefault(key, self._compile(key))
+                compiled = self._cache.setdefault(key, self._compile())
         sql, template, positions, columns = compiled
         params = list(template)
         for places, value in zip(positions, args, strict=True):

@@ -25,7 +25,6 @@ class Scope:
     label: str = ""
 
 
-NOTHING = None
 _current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("area_scope", default=None)
 
 

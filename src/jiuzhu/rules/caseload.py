@@ -17,7 +17,7 @@ import polars as pl
 from jiuzhu.rules.engine import Caseload
 from jiuzhu.rules.household import Household
 from jiuzhu.rules.money import yuan_to_fen
-from jiuzhu.rules.regions import RegionTable, UnknownRegion
+from jiuzhu.rules.regions import RegionTable
 
 INPUT_COLUMNS: dict[str, dict[str, pl.DataType]] = {
     "household": {
@@ -172,10 +172,6 @@ def check_dates(caseload: Caseload, as_of: dt.date) -> dict[int, tuple[str, str]
     return problems
 
 
-def county_codes(caseload: Caseload) -> pl.Series:
-    return caseload.households["county"]
-
-
 def keep_mask(n: int, drop: Sequence[int]) -> np.ndarray:
     keep = np.ones(n, dtype=bool)
     if drop:
@@ -183,4 +179,4 @@ def keep_mask(n: int, drop: Sequence[int]) -> np.ndarray:
     return keep
 
 
-__all__ = ["INPUT_COLUMNS", "RowError", "UnknownRegion", "check_dates", "from_households"]
+__all__ = ["INPUT_COLUMNS", "RowError", "check_dates", "from_households", "keep_mask"]

@@ -5,7 +5,7 @@ No float ever carries an amount: parsing goes through Decimal, arithmetic on fen
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
 RATIO_SCALE = 10_000  # ratios are carried as integers in units of 1/10,000
@@ -57,14 +57,3 @@ def ratio_to_units(ratio: Decimal) -> int:
     if scaled != scaled.to_integral_value():
         raise ValueError(f"ratio {ratio} has more than four decimal places")
     return int(scaled)
-
-
-ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "up": ROUND_CEILING, "down": ROUND_FLOOR}
-ROUNDING_UNITS_FEN = {"fen": 1, "jiao": 10, "yuan": 100}
-
-
-def round_fen(fen: int, unit: str, mode: str) -> int:
-    """Round an integer fen amount to the declared unit with the declared mode (B-05)."""
-    step = ROUNDING_UNITS_FEN[unit]
-    quotient = Decimal(fen) / step
-    return int(quotient.quantize(Decimal(1), rounding=ROUNDING_MODES[mode])) * step

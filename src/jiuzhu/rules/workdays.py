@@ -59,7 +59,7 @@ def is_working_day(day: dt.date) -> bool:
         return day.weekday() < 5
     try:
         return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
+    except NotImplementedError:  # chinese-calendar's answer for a year it has no data for
         raise CalendarUnknown(
             f"the official holiday schedule for {day.year} is not configured: add it to "
             "src/jiuzhu/rules/data/workday-overrides.yaml"
