@@ -8,7 +8,8 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from jiuzhu.cases.services import case_number_next, case_number_peek
+from jiuzhu.cases.selectors import case_number_peek
+from jiuzhu.cases.services import case_number_next
 
 
 @pytest.mark.django_db

@@ -55,9 +55,9 @@ def test_the_refusal_says_why() -> None:
     facts = {"actor_id": 2, "entered_by": 2}
     with pytest.raises(TransitionRefused, match="不能审批本人"):
         FLOW.apply("noticed", "approve", ACTORS[2], facts)
-    with pytest.raises(TransitionRefused, match="not possible"):
+    with pytest.raises(TransitionRefused, match="不能进行"):
         FLOW.apply("accepted", "approve", ACTORS[3], {})
-    with pytest.raises(TransitionRefused, match="capability"):
+    with pytest.raises(TransitionRefused, match="无权"):
         FLOW.apply("noticed", "approve", ACTORS[1], {"actor_id": 1})
 
 

@@ -11,6 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.accounts.roles import STAFF_ROLES, Can, Role, capabilities_of
 
 
+class Department(models.TextChoices):
+    """The department a department officer works for: the queue of referrals it receives
+    (A-01 分办转办; codes as the specialized aids in cases.models.ReferralAid)."""
+
+    MEDICAL = "medical", _("医疗保障部门")
+    EDUCATION = "education", _("教育部门")
+    HOUSING = "housing", _("住房城乡建设部门")
+    EMPLOYMENT = "employment", _("人力资源社会保障部门")
+
+
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.APPLICANT)
     area = models.ForeignKey(
@@ -22,6 +32,9 @@ class User(AbstractUser):
         related_name="users",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    department = models.CharField(
+        _("所属部门"), max_length=16, choices=Department.choices, blank=True
+    )
     demo = models.BooleanField(_("演示账户"), default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
 

@@ -37,16 +37,34 @@ class Can(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SECURITY = "manage_security"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    # cases (the workflow tables in cases/flows.py name these)
+    HANDLE_CASES = "handle_cases"
+    INVESTIGATE = "investigate"
+    VERIFY = "verify"
+    DECIDE = "decide"
+    DECIDE_APPEALS = "decide_appeals"
+    PAY_RESERVE = "pay_reserve"
+    MANAGE_RESERVE = "manage_reserve"
+    HANDLE_REFERRALS = "handle_referrals"
 
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.APPLICANT: frozenset(),
-    Role.VILLAGE_ASSISTANT: frozenset({Can.VIEW_HOUSEHOLDS, Can.EVALUATE}),
+    Role.VILLAGE_ASSISTANT: frozenset({Can.VIEW_HOUSEHOLDS, Can.EVALUATE, Can.INVESTIGATE}),
     Role.TOWNSHIP_CASEWORKER: frozenset(
-        {Can.VIEW_HOUSEHOLDS, Can.EDIT_HOUSEHOLDS, Can.VIEW_FULL_ID, Can.EVALUATE, Can.VIEW_AUDIT}
+        {
+            Can.VIEW_HOUSEHOLDS,
+            Can.EDIT_HOUSEHOLDS,
+            Can.VIEW_FULL_ID,
+            Can.EVALUATE,
+            Can.VIEW_AUDIT,
+            Can.HANDLE_CASES,
+            Can.INVESTIGATE,
+            Can.PAY_RESERVE,
+        }
     ),
     Role.TOWNSHIP_LEADER: frozenset(
-        {Can.VIEW_HOUSEHOLDS, Can.VIEW_FULL_ID, Can.EVALUATE, Can.VIEW_AUDIT}
+        {Can.VIEW_HOUSEHOLDS, Can.VIEW_FULL_ID, Can.EVALUATE, Can.VIEW_AUDIT, Can.DECIDE}
     ),
     Role.COUNTY_OFFICER: frozenset(
         {
@@ -56,10 +74,14 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.EVALUATE,
             Can.VIEW_AUDIT,
             Can.MANAGE_API_TOKENS,
+            Can.HANDLE_CASES,
+            Can.DECIDE,
+            Can.DECIDE_APPEALS,
+            Can.MANAGE_RESERVE,
         }
     ),
-    Role.VERIFICATION_OFFICER: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_FULL_ID}),
-    Role.DEPARTMENT_OFFICER: frozenset({Can.VIEW_HOUSEHOLDS}),
+    Role.VERIFICATION_OFFICER: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_FULL_ID, Can.VERIFY}),
+    Role.DEPARTMENT_OFFICER: frozenset({Can.VIEW_HOUSEHOLDS, Can.HANDLE_REFERRALS}),
     Role.AUDITOR: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_AUDIT}),
     Role.SYSTEM_ADMIN: frozenset({Can.MANAGE_USERS, Can.MANAGE_API_TOKENS}),
     Role.SECURITY_ADMIN: frozenset({Can.MANAGE_SECURITY}),

@@ -1,10 +1,43 @@
-"""Writes of the cases context. So far: the next case number."""
+"""Writes of the cases context: intake, every transition, checklists, documents, the reserve
+fund and case numbers. Each is one transaction with its transition-log and audit rows."""
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import datetime as dt
+from decimal import Decimal
+from typing import Any
 
-from jiuzhu.cases.models import CaseCounter
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.roles import Can, capabilities_of
+from jiuzhu.audit.services import audit_record
+from jiuzhu.cases import errors
+from jiuzhu.cases.deadlines import deadlines_on_create, deadlines_on_enter, refresh_due_on
+from jiuzhu.cases.effects import TEMPORARY, Context, effect_of, parse_amount, township_limit
+from jiuzhu.cases.flows import S, flow_of
+from jiuzhu.cases.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Channel,
+    Kind,
+    Objection,
+    ReferralAid,
+    ReserveFund,
+    ReserveMovement,
+    Vote,
+)
+from jiuzhu.cases.workflow import NEEDS_CAPABILITY, NOT_POSSIBLE, TransitionRefused
+from jiuzhu.registry import errors as registry_errors
+from jiuzhu.registry.errors import ServiceError
+from jiuzhu.registry.models import Household, Member
+from jiuzhu.rules.procedure import checklist as checklist_of
+
+DOCUMENT_STATUSES = ("received", "committed", "missing")
+NOTICE_KINDS = frozenset({"dibao", "tekun", "low_income", "rigid_expense"})
+ADULT_AGE = 18
+DECIDED = ("approved", "refused")
 
 
 def case_number_next(*, township_code: str, year: int) -> str:
@@ -23,8 +56,326 @@ def case_number_next(*, township_code: str, year: int) -> str:
     return f"{township_code}-{year}-{counter.last:06d}"
 
 
+def _require(actor: Any, capability: Can) -> None:
+    if actor is None or not actor.can(capability):
+        raise ServiceError(registry_errors.NOT_ALLOWED)
+
+
+def _log(
+    case: Case, actor: Any, event: str, before: str, data: dict[str, Any], note: str = ""
+) -> None:
+    CaseEvent.objects.create(
+        case=case,
+        region_code=case.region_code,
+        event=event,
+        from_state=before,
+        to_state=case.state,
+        actor=actor,
+        actor_name=actor.get_username(),
+        at=timezone.now(),
+        note=note,
+        data=data,
+    )
+    audit_record(
+        actor=actor,
+        action=f"case.{event}",
+        object_type="case",
+        object_id=case.id,
+        region_code=case.region_code,
+        old={"state": before},
+        new={"state": case.state, **{k: v for k, v in data.items() if k != "snapshot"}},
+    )
+
+
+# intake ---------------------------------------------------------------------------------
+
+
+def checklist_normalise(
+    *, kind: str, household: Household, statuses: dict[str, str], today: dt.date
+) -> dict[str, str]:
+    """The application kind's checklist (parameters, A-02) with each document's status;
+    `committed` (告知承诺) only for certificates the government systems can confirm."""
+    documents, committable, _ = checklist_of(
+        kind,
+        household.region_code,
+        today,
+        residence_permit=household.hukou_type == "residence_permit",
+    )
+    for code, status in statuses.items():
+        if code not in documents:
+            raise ServiceError(errors.DOCUMENT_UNKNOWN, field=f"checklist.{code}")
+        if status not in DOCUMENT_STATUSES:
+            raise ServiceError(errors.DOCUMENT_STATUS, field=f"checklist.{code}")
+        if status == "committed" and code not in committable:
+            raise ServiceError(errors.COMMITMENT_NOT_ALLOWED, field=f"checklist.{code}")
+    return {code: statuses.get(code, "missing") for code in documents}
+
+
+def _township_of(household: Household, actor: Any) -> str:
+    if len(household.region_code) >= 9:
+        return household.region_code[:9]
+    area = getattr(actor, "area_id", None) or ""
+    return (
+        area
+        if len(area) == 9 and household.region_code.startswith(area[:6])
+        else household.region_code
+    )
+
+
+def _validate_intake(
+    kind: str,
+    referral_aid: str,
+    channel: str,
+    requested_amount: Any,
+    household: Household,
+    parent: Case | None,
+) -> Decimal | None:
+    if kind not in Kind.values:
+        raise ServiceError(errors.KIND_UNKNOWN, field="kind")
+    if kind == "appeal" and (
+        parent is None or parent.household_id != household.id or parent.outcome not in DECIDED
+    ):
+        raise ServiceError(errors.PARENT_NOT_DECIDED, field="parent")
+    if kind == "referral" and referral_aid not in ReferralAid.values:
+        raise ServiceError(errors.REFERRAL_AID_REQUIRED, field="referral_aid")
+    if channel not in Channel.values:
+        raise ServiceError(errors.KIND_UNKNOWN, field="channel")
+    if household.closed_on is not None:
+        raise ServiceError(errors.HOUSEHOLD_CLOSED, field="household")
+    return parse_amount(requested_amount, "requested_amount", required=kind in TEMPORARY)
+
+
 @transaction.atomic
-def case_number_peek(*, township_code: str, year: int) -> int:
-    """How many numbers a township has used in a year (for reports)."""
-    counter = CaseCounter.objects.filter(township_code=township_code, year=year).first()
-    return counter.last if counter else 0
+def case_create(
+    *,
+    actor: Any,
+    household: Household,
+    kind: str,
+    channel: str = "window",
+    applied_on: dt.date | None = None,
+    applicant: Member | None = None,
+    reason: str = "",
+    requested_amount: Any = None,
+    referral_aid: str = "",
+    checklist: dict[str, str] | None = None,
+    authorization_on: dt.date | None = None,
+    parent: Case | None = None,
+    today: dt.date | None = None,
+) -> Case:
+    """One-window acceptance (A-01): any township accepts any kind; the accepting worker is
+    recorded (首问负责). The household must be visible to the actor (area scope). An appeal
+    names the decided case it contests (`parent`); a change report (D-02) opens a `review`."""
+    _require(actor, Can.HANDLE_CASES)
+    today = today or timezone.localdate()
+    household = Household.objects.filter(id=household.id).first()  # type: ignore[assignment]
+    if household is None:
+        raise ServiceError(registry_errors.REGION_OUTSIDE, field="household")
+    amount = _validate_intake(kind, referral_aid, channel, requested_amount, household, parent)
+    if applicant is not None and applicant.household_id != household.id:
+        raise ServiceError(errors.APPLICANT_NOT_MEMBER, field="applicant")
+    applied_on = applied_on or today
+    if applied_on > today:
+        raise ServiceError(errors.DATE_IN_FUTURE, field="applied_on")
+    if authorization_on is not None and authorization_on > today:
+        raise ServiceError(errors.DATE_IN_FUTURE, field="authorization_on")
+    statuses = dict(checklist or {})
+    if authorization_on is not None:
+        statuses.setdefault("verification_authorization", "received")
+    township = _township_of(household, actor)
+    case = Case(
+        number=case_number_next(township_code=township, year=today.year),
+        kind=kind,
+        referral_aid=referral_aid if kind == "referral" else "",
+        state=flow_of(kind).initial,
+        household=household,
+        applicant=applicant,
+        region_code=household.region_code,
+        township_code=township,
+        channel=channel,
+        applied_on=applied_on,
+        reason=reason.strip()[:2000],
+        requested_amount=amount,
+        checklist=checklist_normalise(
+            kind=kind, household=household, statuses=statuses, today=today
+        ),
+        authorization_on=authorization_on,
+        accepted_by=actor,
+        parent=parent,
+        synthetic=household.synthetic,
+    )
+    deadlines_on_create(case, today)
+    refresh_due_on(case)
+    case.save()
+    _log(case, actor, "accept", "", {"kind": kind, "number": case.number, "channel": channel})
+    return case
+
+
+# transitions ----------------------------------------------------------------------------
+
+
+def actor_level(actor: Any) -> str:
+    """The level of government an actor decides for: the level of their area."""
+    area = getattr(actor, "area", None)
+    return str(area.level) if area is not None else ""
+
+
+def required_level(case: Case) -> str:
+    """Who decides this case: the authority set at the first opinion (A-03, A-06); an appeal
+    goes to the level above the one that decided the original case."""
+    if case.kind == "appeal":
+        decided = case.parent.authority if case.parent else "county"
+        return "county" if decided == "township" else "city"
+    return "county" if case.authority == "committee" else case.authority
+
+
+def _minors_only(case: Case, today: dt.date) -> bool:
+    members = Member.objects.filter(household=case.household, left_on__isnull=True)
+    births = list(members.values_list("birth_date", flat=True))
+    adult_born_by = (
+        today.replace(year=today.year - ADULT_AGE)
+        if not (today.month == 2 and today.day == 29)
+        else dt.date(today.year - ADULT_AGE, 2, 28)
+    )
+    return bool(births) and all(b > adult_born_by for b in births)
+
+
+def case_facts(case: Case, actor: Any, today: dt.date, payload: dict[str, Any]) -> dict[str, Any]:
+    """What the guards of the transition tables read."""
+    votes = list(case.votes.values_list("vote", flat=True)) if case.pk else []
+    minors_only = _minors_only(case, today)
+    posted = case.proposal == "approve" and not minors_only and case.kind in NOTICE_KINDS
+    amount = payload.get("amount")
+    try:
+        covers = Decimal(str(amount)) + case.prepaid_amount <= township_limit(case, today)
+    except (ArithmeticError, ValueError, TypeError):
+        covers = False
+    return {
+        "actor_id": actor.pk,
+        "entered_by": case.accepted_by_id,
+        "investigated_by": case.investigated_by_id,
+        "materials_complete": all(v != "missing" for v in case.checklist.values()),
+        "authorized": case.authorization_on is not None,
+        "visited": case.visits.exists() or bool(str(payload.get("findings") or "").strip()),
+        "evaluated": case.evaluation is not None,
+        "notice_needed": posted,
+        "notice_skippable": not posted,
+        "notice_over": case.notice_to is not None and today >= case.notice_to,
+        "open_objections": Objection.objects.filter(case=case, resolved_at__isnull=True).count(),
+        "authority_matches": actor_level(actor) == required_level(case),
+        "committee_agrees": case.authority != "committee"
+        or (len(votes) >= 3 and votes.count(Vote.FOR) * 2 > len(votes)),
+        "reason_given": bool(str(payload.get("reason") or "").strip()),
+        "extendable": not case.extension_reason,
+        "reserve_covers": covers,
+    }
+
+
+def case_act(
+    *,
+    actor: Any,
+    case: Case,
+    event: str,
+    payload: dict[str, Any] | None = None,
+    expected_state: str | None = None,
+    today: dt.date | None = None,
+) -> Case:
+    """Take one event of the case's transition table. The case row is locked first, so of
+    two simultaneous approvals exactly one happens; the other is told the case moved on
+    (SECURITY.md 15). Refused → TransitionRefused or ServiceError, and nothing changes."""
+    today = today or timezone.localdate()
+    payload = dict(payload or {})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().filter(id=case.id).first()
+        if locked is None:
+            raise ServiceError(registry_errors.REGION_OUTSIDE)
+        if expected_state is not None and locked.state != expected_state:
+            raise TransitionRefused(errors.CASE_MOVED_ON.format(state=locked.state))
+        flow = flow_of(locked.kind)
+        transition = flow.find(locked.state, event)
+        if transition is None:
+            raise TransitionRefused(str(NOT_POSSIBLE).format(state=locked.state, event=event))
+        capabilities = (
+            frozenset(str(c) for c in capabilities_of(actor.role))
+            if actor.is_active
+            else frozenset()
+        )
+        if transition.capability not in capabilities:
+            raise TransitionRefused(str(NEEDS_CAPABILITY).format(event=transition.label))
+        before = locked.state
+        ctx = Context(locked, actor, payload, today)
+        facts = case_facts(locked, actor, today, payload)
+        flow.apply(before, event, capabilities, facts)  # the guards, before any effect
+        data = effect_of(event)(ctx)
+        locked.state = transition.target
+        deadlines_on_enter(locked, before, today)
+        refresh_due_on(locked)
+        locked.save()
+        _log(locked, actor, event, before, data, note=str(payload.get("reason") or "")[:2000])
+    return locked
+
+
+def case_checklist_update(
+    *,
+    actor: Any,
+    case: Case,
+    statuses: dict[str, str],
+    authorization_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Case:
+    """Mark documents received or committed (告知承诺) while the case waits for materials."""
+    _require(actor, Can.HANDLE_CASES)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(id=case.id)
+        if locked.state not in (S.ACCEPTED, S.PAID_FIRST):
+            raise TransitionRefused(str(NOT_POSSIBLE).format(state=locked.state, event="checklist"))
+        if authorization_on is not None:
+            if authorization_on > today:
+                raise ServiceError(errors.DATE_IN_FUTURE, field="authorization_on")
+            locked.authorization_on = authorization_on
+            statuses = {**statuses, "verification_authorization": "received"}
+        merged = {**locked.checklist, **statuses}
+        locked.checklist = checklist_normalise(
+            kind=locked.kind, household=locked.household, statuses=merged, today=today
+        )
+        locked.save()
+        _log(locked, actor, "update_checklist", locked.state, {"checklist": statuses})
+    return locked
+
+
+# the reserve fund (A-09) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def reserve_top_up(*, actor: Any, township_code: str, amount: Any, note: str = "") -> ReserveFund:
+    """The county tops up (or first sets up) a township's reserve fund."""
+    _require(actor, Can.MANAGE_RESERVE)
+    value = parse_amount(amount, "amount")
+    assert value is not None
+    if (
+        not township_code.startswith(getattr(actor, "area_id", None) or "\0")
+        or len(township_code) != 9
+    ):
+        raise ServiceError(registry_errors.REGION_OUTSIDE, field="township_code")
+    ReserveFund.unscoped.get_or_create(region_code=township_code)
+    fund = ReserveFund.unscoped.select_for_update().get(region_code=township_code)
+    fund.balance += value
+    fund.save(update_fields=["balance"])
+    ReserveMovement.objects.create(
+        fund=fund,
+        region_code=township_code,
+        amount=value,
+        balance_after=fund.balance,
+        note=note.strip()[:200] or "拨付备用金",
+        actor=actor,
+        at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="reserve.top_up",
+        object_type="reserve_fund",
+        object_id=fund.id,
+        region_code=township_code,
+        new={"amount": str(value), "balance": str(fund.balance)},
+    )
+    return fund

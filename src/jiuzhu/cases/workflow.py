@@ -3,7 +3,7 @@
 A table lists, for each (state, event), the next state, the capability the actor needs and
 the guards that must hold (e.g. nobody approves a case they entered or investigated, A-03 and
 SECURITY.md 4). The table is data; `Workflow.apply` is the only way a state changes, and it
-returns the transition to log. Framework-free, so the same table drives pages, API and tests.
+returns the transition to log. The same table drives pages, API and tests.
 """
 
 from __future__ import annotations
@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+NOT_POSSIBLE = _("案件当前状态为“{state}”，不能进行“{event}”（案件可能已由他人处理）")
+NEEDS_CAPABILITY = _("您的角色无权进行“{event}”")
+SELF_APPROVAL = _("不能审批本人受理或调查的案件")
+OBJECTIONS_OPEN = _("公示期内的异议尚未处理完毕")
 
 Guard = Callable[[Mapping[str, Any]], str | None]  # facts → None when it holds, else why not
 
@@ -66,9 +73,9 @@ class Workflow:
         """The transition to make, or TransitionRefused saying why."""
         transition = self.find(state, event)
         if transition is None:
-            raise TransitionRefused(f"“{event}” is not possible in state “{state}”")
+            raise TransitionRefused(str(NOT_POSSIBLE).format(state=state, event=event))
         if transition.capability not in capabilities:
-            raise TransitionRefused(f"“{event}” needs the capability “{transition.capability}”")
+            raise TransitionRefused(str(NEEDS_CAPABILITY).format(event=transition.label or event))
         for guard in transition.guards:
             reason = guard(facts)
             if reason is not None:
@@ -80,11 +87,11 @@ def not_by_those_who_prepared(facts: Mapping[str, Any]) -> str | None:
     """Nobody approves a case they entered or investigated (SECURITY.md 4)."""
     actor = facts.get("actor_id")
     if actor is not None and actor in {facts.get("entered_by"), facts.get("investigated_by")}:
-        return "不能审批本人受理或调查的案件"
+        return str(SELF_APPROVAL)
     return None
 
 
 def no_open_objections(facts: Mapping[str, Any]) -> str | None:
     if facts.get("open_objections", 0):
-        return "公示期内的异议尚未处理完毕"
+        return str(OBJECTIONS_OPEN)
     return None

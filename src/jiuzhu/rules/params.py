@@ -25,7 +25,7 @@ from jiuzhu.rules.regions import NATION, RegionTable, default_regions
 ParamValue = Decimal | int | bool | str | tuple[str, ...] | tuple[Decimal, ...]
 
 MONEY_UNITS = frozenset({"yuan_per_person_month", "yuan_per_month", "yuan_per_person_year", "yuan"})
-INT_UNITS = frozenset({"months", "years", "count", "grade", "category"})
+INT_UNITS = frozenset({"months", "years", "count", "grade", "category", "days", "working_days"})
 UNITS = MONEY_UNITS | INT_UNITS | {"ratio", "bool", "enum", "enum_list", "ratio_list"}
 ASSUMED = "assumed"
 PARAM_KEYS = frozenset({"description", "unit", "reference", "values", "choices"})

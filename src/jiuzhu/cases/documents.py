@@ -1,0 +1,79 @@
+"""Files attached to a case (authorization scans, materials, home-visit photos): checked by
+content, not by name or the browser's claim, and size-limited (SECURITY.md 12)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from jiuzhu.accounts.roles import Can
+from jiuzhu.audit.services import audit_record
+from jiuzhu.cases import errors
+from jiuzhu.cases.models import Case, CaseDocument, DocumentKind
+from jiuzhu.registry import errors as registry_errors
+from jiuzhu.registry.errors import ServiceError
+
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """The content type and extension the bytes really are, or None."""
+    for magic, content_type, ext in SIGNATURES:
+        if content.startswith(magic):
+            return content_type, ext
+    return None
+
+
+def upload_limit() -> int:
+    return int(getattr(settings, "CASE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+
+
+@transaction.atomic
+def case_document_add(
+    *, actor: Any, case: Case, kind: str, name: str, content: bytes
+) -> CaseDocument:
+    capability = Can.INVESTIGATE if kind == DocumentKind.VISIT_PHOTO else Can.HANDLE_CASES
+    if not actor.can(capability):
+        raise ServiceError(registry_errors.NOT_ALLOWED)
+    if kind not in DocumentKind.values:
+        raise ServiceError(errors.FILE_TYPE, field="kind")
+    if not content:
+        raise ServiceError(errors.FILE_EMPTY, field="file")
+    limit = upload_limit()
+    if len(content) > limit:
+        raise ServiceError(errors.FILE_TOO_LARGE.format(limit=limit // (1024 * 1024)), field="file")
+    sniffed = sniff(content)
+    if sniffed is None:
+        raise ServiceError(errors.FILE_TYPE, field="file")
+    content_type, ext = sniffed
+    digest = hashlib.sha256(content).hexdigest()
+    document = CaseDocument(
+        case=case,
+        region_code=case.region_code,
+        kind=kind,
+        original_name=(name or "file")[-200:],
+        content_type=content_type,
+        size=len(content),
+        sha256=digest,
+        uploaded_by=actor,
+    )
+    # stored under a name derived from the content, never the uploader's file name
+    document.file.save(f"{case.number}-{digest[:16]}.{ext}", ContentFile(content), save=False)
+    document.save()
+    audit_record(
+        actor=actor,
+        action="case.document_add",
+        object_type="case",
+        object_id=case.id,
+        region_code=case.region_code,
+        new={"document": document.id, "kind": kind, "sha256": digest, "size": len(content)},
+    )
+    return document

@@ -1,0 +1,33 @@
+"""Messages of the cases services: constants the tests assert on, Chinese with English."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+KIND_UNKNOWN = _("未知的申请类型")
+REFERRAL_AID_REQUIRED = _("转介申请请选择专项救助事项")
+AMOUNT_REQUIRED = _("请填写金额（大于零，最多两位小数）")
+DOCUMENT_UNKNOWN = _("材料清单中没有这一项")
+DOCUMENT_STATUS = _("材料状态只能是：已收取、告知承诺、缺少")
+COMMITMENT_NOT_ALLOWED = _("该材料无法通过政务系统核验，不能以告知承诺代替")
+APPLICANT_NOT_MEMBER = _("申请人应为该家庭的在册成员")
+DATE_IN_FUTURE = _("日期不能晚于今天")
+TEXT_REQUIRED = _("请填写此项")
+PROPOSAL_CHOICE = _("初审意见只能是“拟批准”或“拟不予批准”")
+PROPOSAL_AGAINST_EVALUATION = _("初审意见与测算结果不一致，请在意见说明中写明理由")
+OBJECTION_UNKNOWN = _("没有这条待处理的异议")
+VOTE_NOT_COMMITTEE = _("只有“一事一议”案件登记协调机制表决")
+VOTE_CHOICE = _("表决只能是同意、反对或弃权")
+VOTE_TWICE = _("该成员已经表决")
+INSTALMENTS_SUM = _("分阶段救助各期金额之和应等于决定金额")
+NOT_TEMPORARY = _("只有临时救助可以分阶段发放")
+RESERVE_MISSING = _("本乡镇（街道）尚未设立临时救助备用金")
+RESERVE_SHORT = _("备用金余额不足")
+ABOVE_TOWNSHIP_LIMIT = _("先行救助金额超过乡镇（街道）审批权限")
+PARENT_NOT_DECIDED = _("只能对已作出决定的案件申请复核")
+CASE_MOVED_ON = _("案件已由他人处理，当前状态为“{state}”；请刷新后重试")
+FILE_TOO_LARGE = _("文件过大（上限 {limit} MB）")
+FILE_TYPE = _("只接受 PDF、JPEG 或 PNG 文件")
+FILE_EMPTY = _("文件为空")
+EVALUATION_FAILED = _("测算失败：{reason}")
+HOUSEHOLD_CLOSED = _("该家庭已注销")
