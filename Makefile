@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 DEMO_ENV := DJANGO_SETTINGS_MODULE=jiuzhu.config.settings.demo JIUZHU_DATA_DIR=data/demo
 
-.PHONY: install test lint typecheck bench bench-quick clean demo
+.PHONY: install test lint typecheck bench bench-quick clean demo system-deps
 
 install: $(STAMP)
 
@@ -37,7 +37,13 @@ bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick
 
 # make demo: the platform on SQLite with 2,000 synthetic households and demo accounts
-demo: install
+# optional system library: PDFs render without it, 25x slower (best effort, needs root)
+system-deps:
+	@ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || \
+	  apt-get install -y libharfbuzz-subset0 >/dev/null 2>&1 || \
+	  echo "note: install libharfbuzz-subset0 for fast PDF notices (see docs/operations.md)"
+
+demo: install system-deps
 	$(DEMO_ENV) $(BIN)/jiuzhu manage migrate --noinput -v 0
 	$(DEMO_ENV) $(BIN)/jiuzhu manage collectstatic --noinput -v 0
 	$(DEMO_ENV) $(BIN)/jiuzhu demo seed --households 2000 --if-empty

@@ -161,6 +161,8 @@ def propose(ctx: Context) -> dict[str, Any]:
     amount = None
     if proposal == "approve":
         default = evaluation.get("monthly_benefit") if case.kind in ("dibao", "tekun") else None
+        if case.kind in TEMPORARY:  # what was paid first, else what was asked for
+            default = str(case.prepaid_amount or case.requested_amount or "") or None
         if ctx.payload.get("amount") in (None, "") and default not in (None, "0.00"):
             ctx.payload["amount"] = default
         needs_amount = case.kind in ("dibao", "tekun") or case.kind in TEMPORARY

@@ -101,6 +101,8 @@ def checklist_normalise(
         today,
         residence_permit=household.hukou_type == "residence_permit",
     )
+    if "verification_authorization" not in documents:
+        statuses = {k: v for k, v in statuses.items() if k != "verification_authorization"}
     for code, status in statuses.items():
         if code not in documents:
             raise ServiceError(errors.DOCUMENT_UNKNOWN, field=f"checklist.{code}")

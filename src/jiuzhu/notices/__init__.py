@@ -1,0 +1,1 @@
+"""Chinese PDF documents (decision letters, notices, public lists) rendered with WeasyPrint."""

@@ -1,0 +1,217 @@
+"""Temporary aid (A-06…A-09), referrals (A-01), appeals, extensions and deadlines (A-05)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from jiuzhu.cases.models import Instalment, ReserveFund, ReserveMovement
+from jiuzhu.cases.services import reserve_top_up
+from jiuzhu.cases.workflow import TransitionRefused
+from jiuzhu.regions.scope import Scope, using_scope
+from jiuzhu.registry.errors import ServiceError
+from tests.cases.conftest import COMPLETE, TODAY, accept, act, to_ready
+
+pytestmark = pytest.mark.django_db
+EXPENSE = {
+    "application_form": "received",
+    "id_card": "received",
+    "income_statement": "received",
+    "expense_receipts": "received",
+}
+
+
+def _fund(people: dict[str, Any], amount: str = "5000") -> None:
+    county = people["county"]
+    with using_scope(Scope(county.area.scope_prefix)):
+        reserve_top_up(actor=county, township_code="440104001", amount=amount)
+
+
+def _document(case: Any, people: dict[str, Any], today: dt.date) -> Any:
+    cw = people["caseworker"]
+    case = act(
+        case, people["assistant"], "record_visit", today, visitors="协理员", findings="火灾属实"
+    )
+    case = act(case, cw, "request_verification", today)
+    case = act(case, people["verifier"], "complete_verification", today)
+    case = act(case, cw, "evaluate", today)
+    case = act(case, cw, "propose", today, proposal="approve")
+    return act(case, cw, "skip_notice", today)
+
+
+def test_emergency_aid_is_paid_first_from_the_reserve_and_approved_after(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    # A-07, A-09: paid at once, the balance falls, the case must be documented in time
+    _fund(people)
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, "temporary_emergency", requested_amount="2000",
+                  checklist={"id_card": "received", "emergency_statement": "received"},
+                  authorization_on=TODAY)  # fmt: skip
+    case = act(case, cw, "pay_first", amount="2000.00")
+    assert case.state == "paid_first" and case.prepaid_amount == Decimal("2000.00")
+    assert ReserveFund.unscoped.get(region_code="440104001").balance == Decimal("3000.00")
+    assert case.total_due == dt.date(2026, 3, 16)  # 10 working days (assumed parameter)
+    case = act(case, cw, "complete_materials")
+    case = _document(case, people, TODAY)
+    assert case.state == "ready" and case.authority == "township"
+    case = act(case, people["leader"], "approve")
+    assert case.decided_amount == Decimal("2000.00")
+
+
+def test_an_emergency_payment_beyond_the_reserve_or_the_township_limit_is_refused(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    _fund(people, "1000")
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, "temporary_emergency", requested_amount="1500")
+    with pytest.raises(ServiceError, match="余额不足"):
+        act(case, cw, "pay_first", amount="1500")
+    with pytest.raises(TransitionRefused, match="备用金"):
+        act(case, cw, "pay_first", amount="99999")  # above 5 × the urban dibao standard
+    assert ReserveMovement.unscoped.count() == 1  # the top-up only: nothing half-written
+
+
+def test_temporary_aid_above_the_county_ceiling_goes_to_the_committee_with_votes(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    # A-06: > 15,000 yuan → 一事一议 by the county coordination mechanism
+    cw, county = people["caseworker"], people["county"]
+    case = accept(cw, poor_household, "temporary_expense", requested_amount="20000",
+                  checklist=EXPENSE,
+                  authorization_on=TODAY)  # fmt: skip
+    case = act(case, cw, "complete_materials")
+    case = act(case, people["assistant"], "record_visit", visitors="x", findings="重病")
+    case = act(case, cw, "request_verification")
+    case = act(case, people["verifier"], "complete_verification")
+    case = act(case, cw, "evaluate")
+    case = act(case, cw, "propose", proposal="approve", amount="20000")
+    assert case.authority == "committee"
+    case = act(case, cw, "skip_notice")
+    with pytest.raises(TransitionRefused, match="其他层级"):
+        act(case, people["leader"], "approve")
+    with pytest.raises(TransitionRefused, match="同意票过半"):
+        act(case, county, "approve")
+    for name, vote in (("民政局", "for"), ("财政局", "for"), ("卫健委", "against")):
+        case = act(case, county, "record_vote", member_name=name, member_unit=name, vote=vote)
+    with pytest.raises(ServiceError, match="已经表决"):
+        act(case, county, "record_vote", member_name="民政局", member_unit="民政局", vote="for")
+    case = act(case, county, "approve", instalments=[
+        {"amount": "10000", "due_on": "2026-03-10"}, {"amount": "10000", "due_on": "2026-06-10"},
+    ])  # fmt: skip
+    assert case.state == "approved"
+    assert list(Instalment.unscoped.filter(case=case).values_list("seq", flat=True)) == [1, 2]
+
+
+def test_instalments_must_add_up_to_the_decision(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, "temporary_expense", requested_amount="900",
+                  checklist=EXPENSE,
+                  authorization_on=TODAY)  # fmt: skip
+    case = act(case, cw, "complete_materials")
+    case = _document(case, people, TODAY)
+    with pytest.raises(ServiceError, match="之和"):
+        act(case, people["leader"], "approve", amount="900",
+            instalments=[{"amount": "100", "due_on": "2026-04-01"}])  # fmt: skip
+    assert Instalment.unscoped.count() == 0
+
+
+def test_a_referral_lands_in_the_departments_queue(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    cw, dept = people["caseworker"], people["department"]
+    case = accept(cw, poor_household, "referral", referral_aid="medical",
+                  checklist={"application_form": "received", "id_card": "received"})  # fmt: skip
+    case = act(case, cw, "refer")
+    assert case.state == "referred" and case.step_due == dt.date(2026, 3, 16)
+    with pytest.raises(TransitionRefused, match="无权"):
+        act(case, cw, "answer", reason="x")
+    case = act(case, dept, "answer", reason="已纳入医疗救助", accepted=True)
+    assert (case.state, case.outcome) == ("notified", "approved")
+
+
+def test_an_appeal_goes_to_the_level_above(people: dict[str, Any], poor_household: Any) -> None:
+    decided = to_ready(people, poor_household)
+    decided = act(decided, people["leader"], "refuse", decided.notice_to, reason="收入超标")
+    cw = people["caseworker"]
+    appeal = accept(cw, poor_household, "appeal", parent=decided,
+                    checklist={"application_form": "received", "id_card": "received"})  # fmt: skip
+    assert appeal.total_due == TODAY + dt.timedelta(days=60)
+    appeal = act(appeal, cw, "complete_materials")
+    with pytest.raises(TransitionRefused):
+        act(appeal, people["leader"], "approve", reason="x")
+    appeal = act(appeal, people["county"], "refuse", reason="维持原决定：收入核实无误")
+    assert appeal.state == "refused"
+
+
+def test_an_appeal_needs_a_decided_case(people: dict[str, Any], poor_household: Any) -> None:
+    open_case = accept(people["caseworker"], poor_household)
+    with pytest.raises(ServiceError, match="已作出决定"):
+        accept(people["caseworker"], poor_household, "appeal", parent=open_case)
+
+
+def test_the_whole_procedure_runs_30_working_days_across_spring_festival(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    # A-05: accepted on Friday 6 Feb 2026; Spring Festival off 15–23 Feb (six weekdays),
+    # Saturdays 14 and 28 Feb worked: 30 working days end on Thursday 26 March, not on
+    # 20 March as a Monday–Friday count would say
+    case = accept(people["caseworker"], poor_household, today=dt.date(2026, 2, 6))
+    assert case.total_due == dt.date(2026, 3, 26)
+    assert not case.due_provisional
+
+
+def test_a_deadline_in_an_unconfigured_year_is_provisional(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = accept(people["caseworker"], poor_household, today=dt.date(2026, 12, 21))
+    assert case.due_provisional and case.total_due == dt.date(2027, 2, 1)
+
+
+def test_one_extension_with_a_reason_moves_the_limit_to_45_working_days(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    cw = people["caseworker"]
+    case = accept(cw, poor_household)
+    with pytest.raises(TransitionRefused, match="书面理由"):
+        act(case, cw, "extend")
+    case = act(case, cw, "extend", reason="需补充外地房产核查")
+    assert case.total_due == dt.date(2026, 5, 8)
+    with pytest.raises(TransitionRefused, match="延期过一次"):
+        act(case, cw, "extend", reason="again")
+
+
+def test_a_refusal_or_a_household_of_minors_is_not_posted(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, checklist=COMPLETE, authorization_on=TODAY)
+    case = act(case, cw, "complete_materials")
+    case = act(case, people["assistant"], "record_visit", visitors="x", findings="y")
+    case = act(case, cw, "request_verification")
+    case = act(case, people["verifier"], "complete_verification")
+    case = act(case, cw, "evaluate")
+    case = act(case, cw, "propose", proposal="refuse", opinion="有房产两套")
+    with pytest.raises(TransitionRefused, match="不公示"):
+        act(case, cw, "post_notice")
+    case = act(case, cw, "skip_notice")
+    assert case.state == "ready"
+
+
+def test_a_proposal_against_the_evaluation_needs_an_explanation(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, checklist=COMPLETE, authorization_on=TODAY)
+    case = act(case, cw, "complete_materials")
+    case = act(case, people["assistant"], "record_visit", visitors="x", findings="y")
+    case = act(case, cw, "request_verification")
+    case = act(case, people["verifier"], "complete_verification")
+    case = act(case, cw, "evaluate")
+    with pytest.raises(ServiceError, match="不一致"):
+        act(case, cw, "propose", proposal="refuse")
