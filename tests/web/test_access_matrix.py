@@ -11,6 +11,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.cases.documents import case_document_add
+from jiuzhu.cases.services import case_create
+from jiuzhu.regions.scope import Scope, using_scope
 from tests.factories import make_household, members, signed_in
 
 # page name → which object its id names; pages without an id are listed with None
@@ -31,9 +34,28 @@ PAGES: dict[str, str | None] = {
     "web:home": None,
     "audit:events": None,
     "audit:access": None,
+    "cases:worklist": None,
+    "cases:approvals": None,
+    "cases:referrals": None,
+    "cases:notice_list": None,
+    "cases:notice_list_pdf": None,
+    "cases:intake": "household",
+    "cases:detail": "case",
+    "cases:act": "case",
+    "cases:document": "case",
+    "cases:letter": "case",
+    "cases:letter_pdf": "case",
+}
+# the other parts of a page's address, besides the object's id
+EXTRA: dict[str, dict[str, Any]] = {
+    "cases:act": {"event": "withdraw"},
+    "cases:document": {"document_id": "document"},
+    "cases:letter": {"letter": "notification"},
+    "cases:letter_pdf": {"letter": "notification"},
 }
 OPEN_NAMESPACES = {"accounts", None}
-DATA = {"purpose": "x", "amount": "1"}  # sign-in pages and Django's own (i18n)
+DATA = {"purpose": "x", "amount": "1"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16  # sign-in pages and Django's own (i18n)
 
 
 def page_names() -> set[str]:
@@ -68,7 +90,17 @@ def test_the_matrix_lists_every_page() -> None:
 @pytest.fixture
 def gd_objects(caseworker: Any, gd_area: str) -> dict[str, int]:
     household = make_household(caseworker, gd_area, members=1)
-    return {"household": household.id, "member": members(household)[0].id}
+    with using_scope(Scope(caseworker.area.scope_prefix)):
+        case = case_create(actor=caseworker, household=household, kind="dibao")
+        document = case_document_add(
+            actor=caseworker, case=case, kind="material", name="a.png", content=PNG
+        )
+    return {
+        "household": household.id,
+        "member": members(household)[0].id,
+        "case": case.id,
+        "document": document.id,
+    }
 
 
 @pytest.mark.parametrize("name", sorted(n for n, kind in PAGES.items() if kind))
@@ -77,9 +109,10 @@ def test_another_areas_object_is_missing_on_every_page(
 ) -> None:
     kind = PAGES[name]
     assert kind is not None
-    arg = {"household": "household_id", "member": "member_id"}[kind]
-    url = reverse(name, kwargs={arg: gd_objects[kind]})
-    missing = reverse(name, kwargs={arg: 999_999_999})
+    arg = {"household": "household_id", "member": "member_id", "case": "case_id"}[kind]
+    extra = {k: gd_objects.get(v, v) for k, v in EXTRA.get(name, {}).items()}
+    url = reverse(name, kwargs={arg: gd_objects[kind], **extra})
+    missing = reverse(name, kwargs={arg: 999_999_999, **extra})
     client = signed_in(im_caseworker)
     before = AuditEvent.objects.count()
     for method in ("get", "post"):

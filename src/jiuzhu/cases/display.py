@@ -90,6 +90,7 @@ def case_summary(case: Case, today: dt.date) -> dict[str, Any]:
         "due_on": left.due,
         "days_left": left.days,
         "overdue": left.overdue,
+        "overdue_days": -left.days if left.overdue and left.days is not None else 0,
         "due_provisional": left.provisional,
     }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("jiuzhu.api.urls")),
     path("households/", include("jiuzhu.registry.urls")),
     path("audit/", include("jiuzhu.audit.urls")),
+    path("cases/", include("jiuzhu.cases.urls")),
     path("", include("jiuzhu.web.urls")),
 ]
 

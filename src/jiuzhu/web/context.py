@@ -20,4 +20,7 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "can_edit": signed_in and user.can(Can.EDIT_HOUSEHOLDS),  # type: ignore[union-attr]
         "can_audit": signed_in and user.can(Can.VIEW_AUDIT),  # type: ignore[union-attr]
         "can_manage_users": signed_in and user.can(Can.MANAGE_USERS),  # type: ignore[union-attr]
+        "can_handle_cases": signed_in and user.can(Can.HANDLE_CASES),  # type: ignore[union-attr]
+        "can_decide": signed_in and user.can(Can.DECIDE),  # type: ignore[union-attr]
+        "can_referrals": signed_in and user.can(Can.HANDLE_REFERRALS),  # type: ignore[union-attr]
     }

@@ -1,0 +1,190 @@
+"""Case pages: intake from the household, the worklist, actions only for who may take them,
+refusals with their message and nothing changed, letters and the public-notice list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from jiuzhu.cases.models import Case, CaseDocument
+from tests.cases.conftest import COMPLETE, TODAY, accept, act, to_ready
+from tests.factories import make_user, members, signed_in
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    pages = PdfReader(io.BytesIO(content)).pages
+    return "".join(page.extract_text() for page in pages).replace("\n", "")
+
+
+def test_a_caseworker_accepts_an_application_from_the_household_page(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    client = signed_in(people["caseworker"])
+    page = client.get(f"/households/{poor_household.id}/")
+    assert f"/cases/new/{poor_household.id}/" in page.content.decode()
+    form = client.get(f"/cases/new/{poor_household.id}/?kind=dibao").content.decode()
+    assert "家庭经济状况核对授权书" not in form.split("checklist")[1]  # captured by its date
+    assert "告知承诺" in form
+    member = members(poor_household)[0]
+    response = client.post(
+        f"/cases/new/{poor_household.id}/?kind=dibao",
+        {
+            "channel": "window",
+            "applicant": member.id,
+            "applied_on": dt.date.today().isoformat(),
+            "authorization_on": dt.date.today().isoformat(),
+            "authorization_scan": _upload("auth.png", PNG),
+            "doc_application_form": "received",
+            "doc_id_card": "received",
+            "doc_hukou_book": "committed",
+            "doc_income_statement": "missing",
+        },
+    )
+    case = Case.unscoped.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.id}/"
+    assert case.checklist["income_statement"] == "missing"
+    assert CaseDocument.unscoped.get(case=case).content_type == "image/png"
+    detail = client.get(f"/cases/{case.id}/").content.decode()
+    assert "一次性告知缺件" in detail and "家庭收入及财产状况申报" in detail
+    letter = client.get(f"/cases/{case.id}/letters/notification.pdf")
+    assert letter["Content-Type"] == "application/pdf"
+    assert "家庭收入及财产状况申报" in _pdf_text(letter.content)
+
+
+def test_a_text_file_named_png_is_refused_and_no_case_is_left_behind(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    client = signed_in(people["caseworker"])
+    member = members(poor_household)[0]
+    response = client.post(
+        f"/cases/new/{poor_household.id}/?kind=dibao",
+        {
+            "channel": "window", "applicant": member.id,
+            "applied_on": dt.date.today().isoformat(),
+            "authorization_on": dt.date.today().isoformat(),
+            "authorization_scan": _upload("auth.png", b"hello, not an image"),
+            "doc_application_form": "received", "doc_id_card": "received",
+            "doc_hukou_book": "received", "doc_income_statement": "received",
+        },
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "只接受 PDF、JPEG 或 PNG 文件" in response.content.decode()
+    assert Case.unscoped.count() == 0
+
+
+def _upload(name: str, content: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="image/png")
+
+
+def test_the_actions_shown_are_those_this_user_may_take_now(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = to_ready(people, poor_household)
+    leader_page = signed_in(people["leader"]).get(f"/cases/{case.id}/").content.decode()
+    worker_page = signed_in(people["caseworker"]).get(f"/cases/{case.id}/").content.decode()
+    assert 'data-testid="action-approve"' in leader_page
+    assert 'data-testid="action-approve"' not in worker_page
+    assert 'data-testid="action-withdraw"' in worker_page
+
+
+def test_an_action_not_allowed_is_refused_with_its_message_and_nothing_changes(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = to_ready(people, poor_household)
+    client = signed_in(people["caseworker"])
+    response = client.post(f"/cases/{case.id}/act/approve/", {"approve-reason": "x"})
+    assert response.status_code == 409
+    assert "无权" in response.content.decode()
+    assert Case.unscoped.get(id=case.id).state == "ready"
+
+
+def test_a_stale_form_is_told_the_case_has_moved_on(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = accept(people["caseworker"], poor_household, checklist=COMPLETE, authorization_on=TODAY)
+    client = signed_in(people["caseworker"])
+    first = client.post(f"/cases/{case.id}/act/complete_materials/", {"expected_state": "accepted"})
+    assert first.status_code == 302
+    again = client.post(f"/cases/{case.id}/act/complete_materials/", {"expected_state": "accepted"})
+    assert again.status_code == 409 and "已由他人处理" in again.content.decode()
+
+
+def test_a_bad_amount_comes_back_on_its_field(people: dict[str, Any], poor_household: Any) -> None:
+    case = to_ready(people, poor_household)
+    client = signed_in(people["leader"])
+    response = client.post(f"/cases/{case.id}/act/approve/", {"approve-amount": "-5"})
+    assert response.status_code == 400
+    assert Case.unscoped.get(id=case.id).state == "ready"
+
+
+def test_the_leader_approves_from_the_queue_and_the_letter_explains_the_amount(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = to_ready(people, poor_household)
+    Case.unscoped.filter(id=case.id).update(notice_to=dt.date.today())
+    leader = signed_in(people["leader"])
+    queue = leader.get("/cases/approvals/").content.decode()
+    assert case.number in queue and "C-0" in queue  # the explanation's rule IDs beside it
+    response = leader.post(f"/cases/{case.id}/act/approve/", {"expected_state": "ready"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    pdf = signed_in(people["caseworker"]).get(f"/cases/{case.id}/letters/decision.pdf")
+    text = _pdf_text(pdf.content)
+    head = members(poor_household)[0]
+    assert head.name in text or case.applicant is None
+    assert str(case.decided_amount) in text and "B-01" in text
+
+
+def test_another_townships_worker_gets_404_for_the_case_its_files_and_letters(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = accept(people["caseworker"], poor_household)
+    outsider = signed_in(make_user("township_caseworker", "440104002", username="other-town"))
+    assert outsider.get(f"/cases/{case.id}/").status_code == 404
+    assert outsider.get(f"/cases/{case.id}/letters/notification/").status_code == 404
+    assert outsider.post(f"/cases/{case.id}/act/withdraw/", {}).status_code == 404
+    assert case.number not in outsider.get("/cases/").content.decode()
+
+
+def test_the_worklist_orders_by_due_date_and_filters_overdue(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    old = accept(people["caseworker"], poor_household, today=dt.date(2025, 1, 6))
+    new = accept(people["caseworker"], poor_household, today=dt.date.today())
+    page = signed_in(people["caseworker"]).get("/cases/?due=overdue").content.decode()
+    assert old.number in page and new.number not in page and "已超期" in page
+
+
+def test_the_public_notice_list_masks_ids_and_omits_minors(
+    people: dict[str, Any], poor_household: Any, gd_area: str
+) -> None:
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, checklist=COMPLETE, authorization_on=dt.date.today(),
+                  today=dt.date.today())  # fmt: skip
+    today = dt.date.today()
+    for event, who, payload in (
+        ("complete_materials", cw, {}),
+        ("record_visit", people["assistant"], {"visitors": "x", "findings": "y"}),
+        ("request_verification", cw, {}),
+        ("complete_verification", people["verifier"], {}),
+        ("evaluate", cw, {}),
+        ("propose", cw, {"proposal": "approve"}),
+        ("post_notice", cw, {}),
+    ):
+        case = act(case, who, event, today, **payload)
+    page = signed_in(cw).get(f"/cases/notices/?township={gd_area}").content.decode()
+    people_ = members(poor_household)
+    assert case.number in page and people_[0].name in page and people_[0].id_masked in page
+    assert people_[1].name not in page and people_[2].name not in page  # the children
+    pdf = signed_in(cw).get(f"/cases/notices.pdf?township={gd_area}")
+    assert people_[0].name in _pdf_text(pdf.content)
