@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -142,3 +143,20 @@ def _no_stray_connections(django_db_setup: Any, django_db_blocker: Any) -> Any:
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+# -- browser tests: Debian's Chromium through Playwright (tests/browser.py) -----------------
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
+    still plain synchronous calls, so they are allowed for these tests only (the variable
+    must not leak into the rest of the run: the deploy check refuses it)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()

@@ -7,49 +7,18 @@ Uses Debian's Chromium at /usr/bin/chromium (CI installs it); no browser is down
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from jiuzhu.accounts.models import User
 from jiuzhu.registry.identity import ERROR_CHECKSUM
 from jiuzhu.registry.models import Household, Member
-from tests.factories import PASSWORD, id_number, make_household, make_user, subdivisions
+from tests.browser import ONLY_WITH_CHROMIUM, sign_in
+from tests.factories import id_number, make_household, make_user, subdivisions
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (CI has it)"
-)
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
-    still plain synchronous calls. Set for these tests only, not at import: the variable
-    must not leak into the rest of the run (the deploy check refuses it)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+pytestmark = ONLY_WITH_CHROMIUM
 
 
 @pytest.fixture
@@ -57,22 +26,6 @@ def worker_and_household() -> tuple[User, Household]:
     subdivisions("440104")
     user = make_user("township_caseworker", "440104001", username="browser-worker")
     return user, make_household(user, "440104001", members=1)
-
-
-def _token(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
-
-
-def _sign_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/accounts/verify/")
-    page.fill("#id_otp_token", _token(user))
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _type_id(page: Page, number: str) -> None:
@@ -87,7 +40,7 @@ def test_a_caseworker_adds_a_member_after_fixing_a_mistyped_id_number(
     user, household = worker_and_household
     base = live_server.url
     page = browser.new_page(locale="zh-CN")
-    _sign_in(page, base, user)
+    sign_in(page, base, user)
 
     page.click("nav >> text=家庭查询")
     page.fill("#id_q", "合成成员1")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.cases.display import DOCUMENT_LABELS, STATUS_LABELS
 from jiuzhu.cases.models import Channel, ReferralAid, Vote
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 TEXT = forms.TextInput(attrs={"class": "form-control"})
 AREA = forms.Textarea(attrs={"class": "form-control", "rows": 3})
 SELECT = forms.Select(attrs={"class": "form-select"})
