@@ -63,8 +63,10 @@ def demo_seed(
         bool, typer.Option("--if-empty", help="Only when no household exists.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed")] = 2024,
+    cases: Annotated[int, typer.Option("--cases", min=0, max=10_000)] = 60,
 ) -> None:
-    """Demo regions (synthetic townships and villages), accounts and N households."""
+    """Demo regions (synthetic townships and villages), accounts, N households, reserve funds
+    and synthetic cases at every stage of the procedure."""
     setup_django()
     from django.conf import settings
 
@@ -98,6 +100,12 @@ def demo_seed(
                 seed=seed,
                 progress=lambda k: progress.advance(task, k),
             )
+        from jiuzhu.demo.cases import seed_cases, seed_reserves
+
+        for prefix, county in (("gd", GD_COUNTY), ("im", IM_COUNTY)):
+            seed_reserves(prefix, county)
+            made = seed_cases(prefix, county, cases)
+            err.print(f"{prefix}: {made} synthetic cases at every stage of the procedure")
     err.print(f"seeded {households} synthetic households")
 
 

@@ -22,6 +22,7 @@ class DemoAccount:
     role: str
     area: str
     name: str
+    department: str = ""
 
 
 GD_COUNTY, IM_COUNTY = "440104", "150102"  # 广州市越秀区, 呼和浩特市新城区
@@ -31,10 +32,13 @@ DEMO_ACCOUNTS = (
     DemoAccount("gd-leader", Role.TOWNSHIP_LEADER, f"{GD_COUNTY}001", "越秀合成街道审批人"),
     DemoAccount("gd-county", Role.COUNTY_OFFICER, GD_COUNTY, "越秀区民政干部"),
     DemoAccount("gd-verifier", Role.VERIFICATION_OFFICER, GD_COUNTY, "越秀区核对人员"),
-    DemoAccount("gd-department", Role.DEPARTMENT_OFFICER, GD_COUNTY, "越秀区部门人员"),
+    DemoAccount("gd-city", Role.COUNTY_OFFICER, "440100", "广州市民政局干部（复核）"),
+    DemoAccount("gd-department", Role.DEPARTMENT_OFFICER, GD_COUNTY, "越秀区医保局人员", "medical"),
     DemoAccount("gd-auditor", Role.AUDITOR, "440100", "广州市审计人员"),
     DemoAccount("im-caseworker", Role.TOWNSHIP_CASEWORKER, f"{IM_COUNTY}001", "新城合成街道经办人"),
+    DemoAccount("im-leader", Role.TOWNSHIP_LEADER, f"{IM_COUNTY}001", "新城合成街道审批人"),
     DemoAccount("im-county", Role.COUNTY_OFFICER, IM_COUNTY, "新城区民政干部"),
+    DemoAccount("im-verifier", Role.VERIFICATION_OFFICER, IM_COUNTY, "新城区核对人员"),
     DemoAccount("sysadmin", Role.SYSTEM_ADMIN, "000000", "系统管理员"),
     DemoAccount("secadmin", Role.SECURITY_ADMIN, "000000", "安全管理员"),
     DemoAccount("auditadmin", Role.AUDIT_ADMIN, "000000", "审计管理员"),
@@ -55,6 +59,7 @@ def demo_accounts_create() -> list[User]:
             role=spec.role,
             area=Region.objects.get(code=spec.area),
             display_name=spec.name,
+            department=spec.department,
             demo=True,
         )
         TOTPDevice.objects.create(user=user, name="demo", confirmed=True)

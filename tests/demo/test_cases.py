@@ -1,0 +1,36 @@
+"""The demo's synthetic cases: made through the real services by the demo accounts, spread
+over the stages of the procedure, all on synthetic households, and the reserve funds set."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jiuzhu.cases.models import Case, CaseEvent, ReserveFund
+from jiuzhu.demo.accounts import GD_COUNTY, demo_accounts_create
+from jiuzhu.demo.cases import seed_cases, seed_reserves
+from jiuzhu.demo.households import seed_households
+from jiuzhu.regions.scope import system_scope
+from jiuzhu.regions.services import regions_generate_subdivisions
+from tests.factories import subdivisions
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_cases_cover_the_procedure_on_synthetic_households() -> None:
+    subdivisions("150102")
+    with system_scope("test"):
+        for county in (GD_COUNTY, "150102"):
+            regions_generate_subdivisions(county, townships=2, villages=3)
+        demo_accounts_create()
+        seed_households([GD_COUNTY], 120, seed=7)
+        seed_reserves("gd", GD_COUNTY)
+        made = seed_cases("gd", GD_COUNTY, 30, seed=7)
+    cases = Case.unscoped.all()
+    assert made == cases.count() >= 25
+    assert all(c.synthetic and c.household.synthetic for c in cases)
+    assert len({c.state for c in cases}) >= 6
+    assert CaseEvent.unscoped.filter(case__in=cases).count() > made  # every step logged
+    funds = ReserveFund.unscoped.filter(region_code__startswith=GD_COUNTY)
+    assert funds.count() == 2 and all(f.balance <= Decimal("50000") for f in funds)
