@@ -178,7 +178,7 @@ def test_one_extension_with_a_reason_moves_the_limit_to_45_working_days(
 ) -> None:
     cw = people["caseworker"]
     case = accept(cw, poor_household)
-    with pytest.raises(TransitionRefused, match="书面理由"):
+    with pytest.raises(ServiceError, match="书面理由"):
         act(case, cw, "extend")
     case = act(case, cw, "extend", reason="需补充外地房产核查")
     assert case.total_due == dt.date(2026, 5, 8)

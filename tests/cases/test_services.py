@@ -116,7 +116,7 @@ def test_the_notice_cannot_close_before_seven_days(
 
 def test_a_refusal_needs_written_reasons(people: dict[str, Any], poor_household: Any) -> None:
     case = to_ready(people, poor_household)
-    with pytest.raises(TransitionRefused, match="书面理由"):
+    with pytest.raises(ServiceError, match="书面理由"):
         act(case, people["leader"], "refuse", today=case.notice_to)
     case = act(case, people["leader"], "refuse", today=case.notice_to, reason="有财产未申报")
     assert case.outcome == "refused" and case.decision_reason == "有财产未申报"

@@ -39,8 +39,26 @@ IN_FLIGHT = "使用该 Idempotency-Key 的请求仍在处理中，请稍后重�
 BAD_KEY = "Idempotency-Key 应为 1 至 255 个可见 ASCII 字符"
 
 
+def _multipart_identity(request: HttpRequest) -> bytes:
+    """A multipart form by its fields and its files' names and SHA-256: the raw body cannot
+    be read again once parsed, and a retry may use another boundary."""
+    files = {}
+    for name in sorted(request.FILES):
+        upload = request.FILES.get(name)
+        assert upload is not None
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        files[name] = [upload.name, digest.hexdigest()]
+    fields = {k: request.POST.getlist(k) for k in sorted(request.POST)}
+    return json.dumps({"fields": fields, "files": files}, sort_keys=True).encode()
+
+
 def _body_digest(request: HttpRequest) -> str:
     """SHA-256 of the body; JSON is compared by content, not by spacing or key order."""
+    if request.content_type == "multipart/form-data":
+        return hashlib.sha256(_multipart_identity(request)).hexdigest()
     raw = request.body
     with contextlib.suppress(ValueError):
         raw = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()

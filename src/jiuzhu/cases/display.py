@@ -60,7 +60,7 @@ def state_label(state: str) -> str:
 def actions_for(case: Case, actor: Any, today: dt.date) -> list[Transition]:
     """The events this user may take now: listed only when the capability holds and the
     guards pass (payload-dependent guards are checked again when the form is sent)."""
-    from jiuzhu.cases.services import case_facts
+    from jiuzhu.cases.facts import case_facts
 
     if not actor.is_active:
         return []

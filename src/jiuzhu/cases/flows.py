@@ -101,6 +101,7 @@ authority_matches = _fact("authority_matches", _("本案应由其他层级审批
 committee_agrees = _fact("committee_agrees", _("一事一议须先登记协调机制成员表决，且同意票过半"))
 reason_given = _fact("reason_given", _("请填写书面理由"))
 not_extended = _fact("extendable", _("本案已经延期过一次"))
+is_committee = _fact("is_committee", _("只有“一事一议”案件登记协调机制表决"))
 reserve_covers = _fact("reserve_covers", _("备用金余额不足或金额超过乡镇审批权限"))
 
 
@@ -148,7 +149,7 @@ def _decision(capability: str = "decide") -> list[Transition]:
         _t(S.READY, "approve", S.APPROVED, capability, _("批准"), *guards, committee_agrees),
         _t(S.READY, "refuse", S.REFUSED, capability, _("不予批准"), *guards, reason_given),
         _t(S.READY, "return", S.EVALUATED, capability, _("退回修改"), reason_given),
-        _t(S.READY, "record_vote", S.READY, capability, _("登记一事一议表决")),
+        _t(S.READY, "record_vote", S.READY, capability, _("登记一事一议表决"), is_committee),
         _t(S.APPROVED, "notify", S.NOTIFIED, "handle_cases", _("送达决定书")),
         _t(S.REFUSED, "notify", S.NOTIFIED, "handle_cases", _("送达不予批准通知书")),
         _t(S.NOTIFIED, "close", S.CLOSED, "handle_cases", _("办结")),

@@ -50,7 +50,7 @@ def worklist(
 
 def approval_queue(*, actor: Any) -> QuerySet[Case]:
     """Cases waiting for this actor's level to decide (A-03, A-06)."""
-    from jiuzhu.cases.services import actor_level
+    from jiuzhu.cases.facts import actor_level
 
     level = actor_level(actor)
     if not actor.can(Can.DECIDE) or not level:

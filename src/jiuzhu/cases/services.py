@@ -14,29 +14,27 @@ from jiuzhu.accounts.roles import Can, capabilities_of
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases import errors
 from jiuzhu.cases.deadlines import deadlines_on_create, deadlines_on_enter, refresh_due_on
-from jiuzhu.cases.effects import TEMPORARY, Context, effect_of, parse_amount, township_limit
-from jiuzhu.cases.flows import S, flow_of
+from jiuzhu.cases.effects import TEMPORARY, Context, effect_of, parse_amount
+from jiuzhu.cases.facts import case_facts
+from jiuzhu.cases.flows import EVENTS_NEEDING_REASON, FLOWS, STATE_LABELS, S, flow_of
 from jiuzhu.cases.models import (
     Case,
     CaseCounter,
     CaseEvent,
     Channel,
     Kind,
-    Objection,
     ReferralAid,
     ReserveFund,
     ReserveMovement,
-    Vote,
 )
 from jiuzhu.cases.workflow import NEEDS_CAPABILITY, NOT_POSSIBLE, TransitionRefused
+from jiuzhu.regions.models import Level, Region
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.models import Household, Member
 from jiuzhu.rules.procedure import checklist as checklist_of
 
 DOCUMENT_STATUSES = ("received", "committed", "missing")
-NOTICE_KINDS = frozenset({"dibao", "tekun", "low_income", "rigid_expense"})
-ADULT_AGE = 18
 DECIDED = ("approved", "refused")
 
 
@@ -134,6 +132,8 @@ def _validate_intake(
 ) -> Decimal | None:
     if kind not in Kind.values:
         raise ServiceError(errors.KIND_UNKNOWN, field="kind")
+    if parent is not None and kind not in ("appeal", "review"):
+        raise ServiceError(errors.PARENT_NOT_ALLOWED, field="parent")
     if kind == "appeal" and (
         parent is None or parent.household_id != household.id or parent.outcome not in DECIDED
     ):
@@ -215,63 +215,6 @@ def case_create(
 # transitions ----------------------------------------------------------------------------
 
 
-def actor_level(actor: Any) -> str:
-    """The level of government an actor decides for: the level of their area."""
-    area = getattr(actor, "area", None)
-    return str(area.level) if area is not None else ""
-
-
-def required_level(case: Case) -> str:
-    """Who decides this case: the authority set at the first opinion (A-03, A-06); an appeal
-    goes to the level above the one that decided the original case."""
-    if case.kind == "appeal":
-        decided = case.parent.authority if case.parent else "county"
-        return "county" if decided == "township" else "city"
-    return "county" if case.authority == "committee" else case.authority
-
-
-def _minors_only(case: Case, today: dt.date) -> bool:
-    members = Member.objects.filter(household=case.household, left_on__isnull=True)
-    births = list(members.values_list("birth_date", flat=True))
-    adult_born_by = (
-        today.replace(year=today.year - ADULT_AGE)
-        if not (today.month == 2 and today.day == 29)
-        else dt.date(today.year - ADULT_AGE, 2, 28)
-    )
-    return bool(births) and all(b > adult_born_by for b in births)
-
-
-def case_facts(case: Case, actor: Any, today: dt.date, payload: dict[str, Any]) -> dict[str, Any]:
-    """What the guards of the transition tables read."""
-    votes = list(case.votes.values_list("vote", flat=True)) if case.pk else []
-    minors_only = _minors_only(case, today)
-    posted = case.proposal == "approve" and not minors_only and case.kind in NOTICE_KINDS
-    amount = payload.get("amount")
-    try:
-        covers = Decimal(str(amount)) + case.prepaid_amount <= township_limit(case, today)
-    except (ArithmeticError, ValueError, TypeError):
-        covers = False
-    return {
-        "actor_id": actor.pk,
-        "entered_by": case.accepted_by_id,
-        "investigated_by": case.investigated_by_id,
-        "materials_complete": all(v != "missing" for v in case.checklist.values()),
-        "authorized": case.authorization_on is not None,
-        "visited": case.visits.exists() or bool(str(payload.get("findings") or "").strip()),
-        "evaluated": case.evaluation is not None,
-        "notice_needed": posted,
-        "notice_skippable": not posted,
-        "notice_over": case.notice_to is not None and today >= case.notice_to,
-        "open_objections": Objection.objects.filter(case=case, resolved_at__isnull=True).count(),
-        "authority_matches": actor_level(actor) == required_level(case),
-        "committee_agrees": case.authority != "committee"
-        or (len(votes) >= 3 and votes.count(Vote.FOR) * 2 > len(votes)),
-        "reason_given": bool(str(payload.get("reason") or "").strip()),
-        "extendable": not case.extension_reason,
-        "reserve_covers": covers,
-    }
-
-
 def case_act(
     *,
     actor: Any,
@@ -290,12 +233,16 @@ def case_act(
         locked = Case.objects.select_for_update().filter(id=case.id).first()
         if locked is None:
             raise ServiceError(registry_errors.REGION_OUTSIDE)
+        state_label = str(STATE_LABELS.get(locked.state, locked.state))
         if expected_state is not None and locked.state != expected_state:
-            raise TransitionRefused(errors.CASE_MOVED_ON.format(state=locked.state))
+            raise TransitionRefused(errors.CASE_MOVED_ON.format(state=state_label))
         flow = flow_of(locked.kind)
         transition = flow.find(locked.state, event)
         if transition is None:
-            raise TransitionRefused(str(NOT_POSSIBLE).format(state=locked.state, event=event))
+            label = next(
+                (t.label for f in FLOWS.values() for t in f.transitions if t.event == event), event
+            )
+            raise TransitionRefused(str(NOT_POSSIBLE).format(state=state_label, event=label))
         capabilities = (
             frozenset(str(c) for c in capabilities_of(actor.role))
             if actor.is_active
@@ -303,6 +250,8 @@ def case_act(
         )
         if transition.capability not in capabilities:
             raise TransitionRefused(str(NEEDS_CAPABILITY).format(event=transition.label))
+        if event in EVENTS_NEEDING_REASON and not str(payload.get("reason") or "").strip():
+            raise ServiceError(errors.REASON_REQUIRED, field="reason")
         before = locked.state
         ctx = Context(locked, actor, payload, today)
         facts = case_facts(locked, actor, today, payload)
@@ -312,7 +261,8 @@ def case_act(
         deadlines_on_enter(locked, before, today)
         refresh_due_on(locked)
         locked.save()
-        _log(locked, actor, event, before, data, note=str(payload.get("reason") or "")[:2000])
+        note = str(payload.get("reason") or payload.get("note") or "")[:2000]
+        _log(locked, actor, event, before, data, note=note)
     return locked
 
 
@@ -359,6 +309,8 @@ def reserve_top_up(*, actor: Any, township_code: str, amount: Any, note: str = "
         or len(township_code) != 9
     ):
         raise ServiceError(registry_errors.REGION_OUTSIDE, field="township_code")
+    if not Region.objects.filter(code=township_code, level=Level.TOWNSHIP).exists():
+        raise ServiceError(registry_errors.REGION_UNKNOWN, field="township_code")
     ReserveFund.unscoped.get_or_create(region_code=township_code)
     fund = ReserveFund.unscoped.select_for_update().get(region_code=township_code)
     fund.balance += value

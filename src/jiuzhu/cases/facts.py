@@ -1,0 +1,115 @@
+"""The facts the guards of the transition tables read (cases/flows.py), computed lazily."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from jiuzhu.cases.effects import township_limit
+from jiuzhu.cases.models import Case, CommitteeVote, HomeVisit, Objection, Vote
+from jiuzhu.registry.models import Member
+
+NOTICE_KINDS = frozenset({"dibao", "tekun", "low_income", "rigid_expense"})
+ADULT_AGE = 18
+MIN_VOTES = 3  # a case-by-case decision needs at least this many members voting
+
+
+def actor_level(actor: Any) -> str:
+    """The level of government an actor decides for: the level of their area."""
+    area = getattr(actor, "area", None)
+    return str(area.level) if area is not None else ""
+
+
+def required_level(case: Case) -> str:
+    """Who decides this case: the authority set at the first opinion (A-03, A-06); an appeal
+    goes to the level above the one that decided the original case."""
+    if case.kind == "appeal":
+        decided = case.parent.authority if case.parent else "county"
+        return "county" if decided == "township" else "city"
+    return "county" if case.authority == "committee" else case.authority
+
+
+def _minors_only(case: Case, today: dt.date) -> bool:
+    members = Member.objects.filter(household=case.household, left_on__isnull=True)
+    births = list(members.values_list("birth_date", flat=True))
+    adult_born_by = (
+        today.replace(year=today.year - ADULT_AGE)
+        if not (today.month == 2 and today.day == 29)
+        else dt.date(today.year - ADULT_AGE, 2, 28)
+    )
+    return bool(births) and all(b > adult_born_by for b in births)
+
+
+class CaseFacts(Mapping[str, Any]):
+    """What the guards of the transition tables read, each fact computed when a guard first
+    asks for it (most transitions need none of the ones that query the database)."""
+
+    def __init__(self, case: Case, actor: Any, today: dt.date, payload: dict[str, Any]) -> None:
+        self.case, self.actor, self.today, self.payload = case, actor, today, payload
+        self._known: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._known:
+            self._known[key] = FACTS[key](self)
+        return self._known[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FACTS)
+
+    def __len__(self) -> int:
+        return len(FACTS)
+
+
+def _posted(f: CaseFacts) -> bool:
+    case = f.case
+    return (
+        case.proposal == "approve" and case.kind in NOTICE_KINDS and not _minors_only(case, f.today)
+    )
+
+
+def _covers(f: CaseFacts) -> bool:
+    try:
+        amount = Decimal(str(f.payload.get("amount")))
+        return amount + f.case.prepaid_amount <= township_limit(f.case, f.today)
+    except (ArithmeticError, ValueError, TypeError):
+        return False
+
+
+def _committee_agrees(f: CaseFacts) -> bool:
+    if f.case.authority != "committee":
+        return True
+    votes = list(CommitteeVote.objects.filter(case=f.case).values_list("vote", flat=True))
+    return len(votes) >= MIN_VOTES and votes.count(Vote.FOR) * 2 > len(votes)
+
+
+def _text(key: str) -> Callable[[CaseFacts], bool]:
+    return lambda f: bool(str(f.payload.get(key) or "").strip())
+
+
+FACTS: dict[str, Callable[[CaseFacts], Any]] = {
+    "actor_id": lambda f: f.actor.pk,
+    "entered_by": lambda f: f.case.accepted_by_id,
+    "investigated_by": lambda f: f.case.investigated_by_id,
+    "materials_complete": lambda f: all(v != "missing" for v in f.case.checklist.values()),
+    "authorized": lambda f: f.case.authorization_on is not None,
+    "visited": lambda f: _text("findings")(f) or HomeVisit.objects.filter(case=f.case).exists(),
+    "evaluated": lambda f: f.case.evaluation is not None,
+    "notice_needed": _posted,
+    "notice_skippable": lambda f: not _posted(f),
+    "notice_over": lambda f: f.case.notice_to is not None and f.today >= f.case.notice_to,
+    "open_objections": lambda f: Objection.objects.filter(
+        case=f.case, resolved_at__isnull=True
+    ).count(),
+    "authority_matches": lambda f: actor_level(f.actor) == required_level(f.case),
+    "committee_agrees": _committee_agrees,
+    "is_committee": lambda f: f.case.authority == "committee",
+    "reason_given": _text("reason"),
+    "extendable": lambda f: not f.case.extension_reason,
+    "reserve_covers": _covers,
+}
+
+
+def case_facts(case: Case, actor: Any, today: dt.date, payload: dict[str, Any]) -> CaseFacts:
+    return CaseFacts(case, actor, today, payload)
