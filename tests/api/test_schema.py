@@ -45,11 +45,17 @@ EXAMPLES = 40
 @pytest.fixture
 def wsgi_app() -> Iterator[Any]:
     """The WSGI app, without Django's per-request connection closing (it would end the
-    test's transaction), as Django's own test client does."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    test's transaction), as Django's own test client does. Disconnected again before every
+    call: a test-client request in between connects the handler back."""
+    app = get_wsgi_application()
+
+    def call(environ: Any, start_response: Any) -> Any:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        return app(environ, start_response)
+
     try:
-        yield get_wsgi_application()
+        yield call
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

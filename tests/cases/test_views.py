@@ -188,3 +188,14 @@ def test_the_public_notice_list_masks_ids_and_omits_minors(
     assert people_[1].name not in page and people_[2].name not in page  # the children
     pdf = signed_in(cw).get(f"/cases/notices.pdf?township={gd_area}")
     assert people_[0].name in _pdf_text(pdf.content)
+
+
+def test_a_case_page_in_english_names_its_actions_in_english(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = accept(people["caseworker"], poor_household)
+    client = signed_in(people["caseworker"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(f"/cases/{case.id}/").content.decode()
+    assert "Withdrawn by applicant" in html and "Case worklist" in html
+    assert "申请人撤回" not in html

@@ -108,7 +108,7 @@ reserve_covers = _fact("reserve_covers", _("备用金余额不足或金额超过
 def _t(
     state: str, event: str, target: str, capability: str, label: Any, *guards: Guard
 ) -> Transition:
-    return Transition(state, event, target, capability, str(label), tuple(guards))
+    return Transition(state, event, target, capability, label, tuple(guards))
 
 
 def _investigation() -> list[Transition]:

@@ -295,7 +295,7 @@ def _label(case: Case, event: str) -> str:
     from jiuzhu.cases.flows import flow_of
 
     transition = next((t for t in flow_of(case.kind).transitions if t.event == event), None)
-    return transition.label if transition else event
+    return str(transition.label) if transition else event
 
 
 @requires(Can.VIEW_HOUSEHOLDS)

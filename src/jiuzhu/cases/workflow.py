@@ -33,7 +33,7 @@ class Transition:
     event: str
     target: str
     capability: str
-    label: str
+    label: Any  # a lazy translation: rendered in the reader's language when shown
     guards: tuple[Guard, ...] = ()
 
 

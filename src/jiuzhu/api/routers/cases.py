@@ -156,7 +156,7 @@ def case_detail(case: Case, user: User) -> CaseDetailOut:
             "total_due": case.total_due,
             "step_due": case.step_due,
             "actions": [
-                {"event": t.event, "label": t.label, "target": t.target}
+                {"event": t.event, "label": str(t.label), "target": t.target}
                 for t in display.actions_for(case, user, today)
             ],
             "timeline": [
@@ -333,7 +333,7 @@ def _action(event: str) -> Callable[..., Any]:
 
 def _labels(event: str) -> str:
     labels = dict.fromkeys(
-        t.label for flow in FLOWS.values() for t in flow.transitions if t.event == event
+        str(t.label) for flow in FLOWS.values() for t in flow.transitions if t.event == event
     )
     return " / ".join(labels)
 
