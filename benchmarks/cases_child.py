@@ -39,7 +39,7 @@ def _people(township: str) -> dict[str, object]:
     return {
         "cw": user("township_caseworker", township, f"bench-cw-{township}"),
         "leader": user("township_leader", township, f"bench-leader-{township}"),
-        "verifier": user("verification_officer", township[:6], f"bench-ver-{township[:6]}"),
+        "verifier": user("verification_officer", township[:6], f"bench-ver-{township}"),
     }
 
 

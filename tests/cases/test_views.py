@@ -199,3 +199,16 @@ def test_a_case_page_in_english_names_its_actions_in_english(
     html = client.get(f"/cases/{case.id}/").content.decode()
     assert "Withdrawn by applicant" in html and "Case worklist" in html
     assert "申请人撤回" not in html
+
+
+def test_the_household_page_lists_its_cases_and_the_home_page_counts_them(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    case = accept(people["caseworker"], poor_household, today=dt.date(2025, 1, 6))
+    client = signed_in(people["caseworker"])
+    page = client.get(f"/households/{poor_household.id}/").content.decode()
+    assert case.number in page and "已受理" in page
+    home = client.get("/").content.decode()
+    assert "1 件在办" in home and "1 件超期" in home
+    leader_home = signed_in(people["leader"]).get("/").content.decode()
+    assert "0 件待审批" in leader_home

@@ -130,6 +130,12 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def state_label(self) -> str:
+        from jiuzhu.cases.flows import STATE_LABELS
+
+        return str(STATE_LABELS.get(self.state, self.state))
+
 
 class CaseEvent(models.Model):
     """The transition log: one row per state change or recorded action, never edited."""

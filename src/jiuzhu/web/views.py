@@ -18,12 +18,29 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if user.can(Can.VIEW_HOUSEHOLDS):  # type: ignore[union-attr]
         context["household_count"] = households_search().count()
+        context.update(_case_counts(user))
     if user.can(Can.VIEW_AUDIT):  # type: ignore[union-attr]
         from jiuzhu.audit.selectors import access_events, audit_events
 
         context["recent_events"] = list(audit_events()[:5])
         context["access_count"] = access_events().count()
     return render(request, "web/home.html", context)
+
+
+def _case_counts(user: object) -> dict[str, object]:
+    """The area's open and overdue cases, the user's own, and what waits for their decision."""
+    from django.utils import timezone
+
+    from jiuzhu.cases.selectors import approval_queue, cases_open, referral_queue
+
+    today = timezone.localdate()
+    open_cases = cases_open()
+    return {
+        "cases_open": open_cases.count(),
+        "cases_overdue": open_cases.filter(due_on__lt=today).count(),
+        "approvals_waiting": approval_queue(actor=user).count(),
+        "referrals_waiting": referral_queue(actor=user).count(),
+    }
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
