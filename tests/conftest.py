@@ -145,6 +145,17 @@ def _no_stray_connections(django_db_setup: Any, django_db_blocker: Any) -> Any:
                 )
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in English leaves English active in this thread; the next test starts in
+    the default language again."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # -- browser tests: Debian's Chromium through Playwright (tests/browser.py) -----------------
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:

@@ -145,10 +145,12 @@ def test_an_unknown_api_address_is_a_problem_document(api: Api) -> None:
 # checked against the schema so that a new endpoint without a rule fails the suite
 # (SECURITY.md 1).
 CASE_EVENTS: dict[str, Can] = {
+    "accept": Can.HANDLE_CASES,
     "answer": Can.HANDLE_REFERRALS,
     "approve": Can.DECIDE,
     "close": Can.HANDLE_CASES,
     "close_notice": Can.HANDLE_CASES,
+    "decline": Can.HANDLE_CASES,
     "complete_materials": Can.HANDLE_CASES,
     "complete_verification": Can.VERIFY,
     "evaluate": Can.HANDLE_CASES,
@@ -172,6 +174,7 @@ CASE_EVENTS: dict[str, Can] = {
 # bodies that pass validation, so the answer is decided by the capability alone
 CASE_EVENT_BODIES: dict[str, dict[str, Any]] = {
     "answer": {"reason": "乙"},
+    "decline": {"reason": "乙"},
     "extend": {"reason": "乙"},
     "pay_first": {"amount": "1.00"},
     "propose": {"proposal": "refuse"},

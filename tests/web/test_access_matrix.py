@@ -45,6 +45,10 @@ PAGES: dict[str, str | None] = {
     "cases:document": "case",
     "cases:letter": "case",
     "cases:letter_pdf": "case",
+    "portal:home": None,
+    "portal:apply": None,
+    "portal:report_change": None,
+    "portal:letter_pdf": "case",
 }
 # the other parts of a page's address, besides the object's id
 EXTRA: dict[str, dict[str, Any]] = {
@@ -52,6 +56,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "cases:document": {"document_id": "document"},
     "cases:letter": {"letter": "notification"},
     "cases:letter_pdf": {"letter": "notification"},
+    "portal:letter_pdf": {"letter": "notification"},
 }
 OPEN_NAMESPACES = {"accounts", None}
 DATA = {"purpose": "x", "amount": "1"}

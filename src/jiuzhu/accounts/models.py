@@ -32,6 +32,10 @@ class User(AbstractUser):
         related_name="users",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    household_number = models.CharField(
+        _("本人家庭编号"), max_length=24, blank=True,
+        help_text=_("申请人账户：只能查看和申请本家庭的事项"),
+    )  # fmt: skip
     department = models.CharField(
         _("所属部门"), max_length=16, choices=Department.choices, blank=True
     )

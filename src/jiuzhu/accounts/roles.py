@@ -46,10 +46,11 @@ class Can(StrEnum):
     PAY_RESERVE = "pay_reserve"
     MANAGE_RESERVE = "manage_reserve"
     HANDLE_REFERRALS = "handle_referrals"
+    APPLY_ONLINE = "apply_online"  # an applicant, for their own household only
 
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
-    Role.APPLICANT: frozenset(),
+    Role.APPLICANT: frozenset({Can.APPLY_ONLINE}),
     Role.VILLAGE_ASSISTANT: frozenset({Can.VIEW_HOUSEHOLDS, Can.EVALUATE, Can.INVESTIGATE}),
     Role.TOWNSHIP_CASEWORKER: frozenset(
         {

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from jiuzhu.api.schemas import NO_CONTROL, Body, Day, Id, MoneyIn, MoneyOut
+from jiuzhu.api.schemas import NO_CONTROL, Body, Day, Id, MoneyIn, MoneyOut, StrictBool
 from jiuzhu.cases.models import Channel, DocumentKind, Kind, ReferralAid
 
 # -- building blocks -------------------------------------------------------------------
@@ -254,7 +254,7 @@ class ResolveObjectionIn(ActionIn):
     objection_id: Id
     resolution: RequiredText
     appraisal: LongText = Field("", description="民主评议情况（仅有争议时）")
-    upheld: bool = False
+    upheld: StrictBool = False
 
 
 class RecordVoteIn(ActionIn):
@@ -283,7 +283,7 @@ class ReasonIn(ActionIn):
 
 
 class AnswerIn(ReasonIn):
-    accepted: bool = Field(False, description="部门是否予以救助")
+    accepted: StrictBool = Field(False, description="部门是否予以救助")
 
 
 class WithdrawIn(ActionIn):
@@ -305,6 +305,7 @@ BODIES: dict[str, type[ActionIn]] = {
     "refuse": ReasonIn,
     "return": ReasonIn,
     "extend": ReasonIn,
+    "decline": ReasonIn,
     "answer": AnswerIn,
     "withdraw": WithdrawIn,
     "pay_first": PayFirstIn,

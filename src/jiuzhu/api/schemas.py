@@ -77,10 +77,12 @@ Relation = Annotated[str, _text(20)]
 Address = Annotated[str, _text(200)]
 SearchText = Annotated[str, _text(64, 0)]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")]
-Grade = Annotated[int, Field(ge=1, le=4)]
+# strict: JSON `true` is not the number 1, nor `1` a yes (schemathesis' negative cases)
+StrictBool = Annotated[bool, Field(strict=True)]
+Grade = Annotated[int, Field(ge=1, le=4, strict=True)]
 IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
-Id = Annotated[int, Field(ge=1, le=2**53 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**53 - 1, strict=True)]
 
 
 class Body(Schema):
@@ -167,8 +169,8 @@ class HouseholdPage(Schema):
 class SearchIn(Body):
     q: SearchText = ""
     region: Annotated[str, StringConstraints(pattern=r"^[0-9]{0,12}$")] = ""
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    limit: Annotated[int, Field(ge=1, le=200, strict=True)] = 50
+    offset: Annotated[int, Field(ge=0, le=1_000_000, strict=True)] = 0
 
 
 class FactIn(Body):
@@ -220,13 +222,13 @@ class MemberIn(Body):
     sex: Sex | None = Field(None, description="可省略：取自身份证号码；填写则须一致")
     disability_kind: DisabilityKind | None = None
     disability_grade: Grade | None = None
-    serious_illness: bool = False
+    serious_illness: StrictBool = False
     self_care: SelfCare = SelfCare.FULL
     schooling: Schooling | None = None
     employment: Employment = Employment.OTHER
     unemployed_since: Day | None = None
     left_school_on: Day | None = None
-    landless: bool = False
+    landless: StrictBool = False
     phone: Phone = ""
 
 
@@ -245,13 +247,13 @@ class MemberPatch(Body):
     relation: Relation | None = None
     disability_kind: DisabilityKind | None = None
     disability_grade: Grade | None = None
-    serious_illness: bool | None = None
+    serious_illness: StrictBool | None = None
     self_care: SelfCare | None = None
     schooling: Schooling | None = None
     employment: Employment | None = None
     unemployed_since: Day | None = None
     left_school_on: Day | None = None
-    landless: bool | None = None
+    landless: StrictBool | None = None
     phone: Phone | None = None
 
     @field_validator(

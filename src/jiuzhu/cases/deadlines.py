@@ -40,6 +40,11 @@ def deadlines_on_enter(case: Case, previous: str, today: dt.date) -> None:
     state = case.state
     if state in TERMINAL:
         case.step_due = None
+    elif state == S.SUBMITTED:
+        _set(case, "step_due", today, "deadline_online_acceptance")
+    elif state == S.ACCEPTED and previous == S.SUBMITTED:
+        case.step_due = None
+        deadlines_on_create(case, today)  # the clock starts when a caseworker accepts it
     elif state == S.PAID_FIRST:
         # documented and approved after the fact within its own limit
         _set(case, "total_due", today, "deadline_emergency_documentation")

@@ -46,6 +46,7 @@ OUTCOME_LABELS: dict[str, Any] = {
     "approved": _("批准"),
     "refused": _("不予批准"),
     "withdrawn": _("撤回"),
+    "declined": _("不予受理"),
 }
 
 

@@ -340,6 +340,17 @@ def answer(ctx: Context) -> dict[str, Any]:
     return {"accepted": case.outcome == "approved", "reason": case.decision_reason}
 
 
+def accept_online(ctx: Context) -> dict[str, Any]:
+    """First-inquiry responsibility for an online application: the accepting caseworker."""
+    ctx.case.accepted_by = ctx.actor
+    return {"accepted_by": ctx.actor.get_username()}
+
+
+def decline(ctx: Context) -> dict[str, Any]:
+    ctx.case.outcome, ctx.case.decision_reason = "declined", text(ctx, "reason")
+    return {"reason": ctx.case.decision_reason}
+
+
 def note_only(ctx: Context) -> dict[str, Any]:
     note = text(ctx, "note", required=False)
     return {"note": note} if note else {}
@@ -362,6 +373,8 @@ EFFECTS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "pay_first": pay_first,
     "refer": refer,
     "answer": answer,
+    "accept": accept_online,
+    "decline": decline,
 }
 
 

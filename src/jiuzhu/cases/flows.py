@@ -29,6 +29,7 @@ from jiuzhu.cases.workflow import (
 class S:
     """States."""
 
+    SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     PAID_FIRST = "paid_first"
     MATERIALS_COMPLETE = "materials_complete"
@@ -48,6 +49,7 @@ class S:
 
 
 STATE_LABELS: dict[str, Any] = {
+    S.SUBMITTED: _("网上申请待受理"),
     S.ACCEPTED: _("已受理"),
     S.PAID_FIRST: _("已先行救助"),
     S.MATERIALS_COMPLETE: _("材料齐全"),
@@ -158,6 +160,9 @@ def _decision(capability: str = "decide") -> list[Transition]:
 
 def _housekeeping(states: tuple[str, ...]) -> list[Transition]:
     out = [
+        # an application made online waits for a township caseworker to accept it (A-01)
+        _t(S.SUBMITTED, "accept", S.ACCEPTED, "handle_cases", _("受理网上申请")),
+        _t(S.SUBMITTED, "decline", S.WITHDRAWN, "handle_cases", _("不予受理"), reason_given),
         _t(S.ACCEPTED, "notify_missing", S.ACCEPTED, "handle_cases", _("一次性告知缺件")),
         _t(
             S.ACCEPTED, "complete_materials", S.MATERIALS_COMPLETE, "handle_cases",
@@ -242,7 +247,7 @@ FLOWS: dict[str, Workflow] = {
     "referral": _referral(),
     "appeal": _appeal(),
 }
-EVENTS_NEEDING_REASON = frozenset({"refuse", "return", "extend", "answer"})
+EVENTS_NEEDING_REASON = frozenset({"refuse", "return", "extend", "answer", "decline"})
 
 
 def flow_of(kind: str) -> Workflow:

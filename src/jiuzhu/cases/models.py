@@ -70,8 +70,12 @@ class Case(models.Model):
     requested_amount = money(_("申请金额"), null=True, blank=True)
     checklist = models.JSONField(_("材料清单"), default=dict)
     authorization_on = models.DateField(_("核对授权日期"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    accepted_by = models.ForeignKey(  # first-inquiry responsibility; empty until an online
+        settings.AUTH_USER_MODEL,  # application is accepted by a caseworker
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     investigated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -100,8 +100,9 @@ def demo_seed(
                 seed=seed,
                 progress=lambda k: progress.advance(task, k),
             )
-        from jiuzhu.demo.cases import seed_cases, seed_reserves
+        from jiuzhu.demo.cases import link_demo_applicant, seed_cases, seed_reserves
 
+        link_demo_applicant(f"{GD_COUNTY}001001")
         for prefix, county in (("gd", GD_COUNTY), ("im", IM_COUNTY)):
             seed_reserves(prefix, county)
             made = seed_cases(prefix, county, cases)

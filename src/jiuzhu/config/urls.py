@@ -16,6 +16,7 @@ urlpatterns = [
     path("households/", include("jiuzhu.registry.urls")),
     path("audit/", include("jiuzhu.audit.urls")),
     path("cases/", include("jiuzhu.cases.urls")),
+    path("me/", include("jiuzhu.portal.urls")),
     path("", include("jiuzhu.web.urls")),
 ]
 

@@ -135,6 +135,17 @@ def _proposal(case: Case) -> dict[str, str]:
     return {"proposal": "refuse", "opinion": "测算不符合条件（演示）"}
 
 
+def link_demo_applicant(village: str) -> None:
+    """The demo applicant account belongs to a synthetic household of its village."""
+    household = (
+        Household.unscoped.filter(region_code=village, synthetic=True).order_by("id").first()
+    )
+    if household is not None:
+        User.objects.filter(username="applicant", demo=True, household_number="").update(
+            household_number=household.number
+        )
+
+
 def seed_cases(prefix: str, county: str, n: int, *, seed: int = 2026) -> int:
     """`n` synthetic cases in the county's first township, at random stages."""
     rng = random.Random(seed)

@@ -38,6 +38,7 @@ DEADLINES = frozenset(
         "deadline_emergency_documentation",
         "deadline_referral",
         "deadline_appeal",
+        "deadline_online_acceptance",
     }
 )
 PROCEDURE_PARAMETERS = frozenset(

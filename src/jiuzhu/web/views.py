@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 
 from jiuzhu.accounts.roles import Can
@@ -15,6 +15,8 @@ from jiuzhu.registry.selectors import households_search
 def home(request: HttpRequest) -> HttpResponse:
     """One page per role: what this role does, with the counts of its area."""
     user = request.user
+    if user.can(Can.APPLY_ONLINE):  # type: ignore[union-attr]
+        return redirect("portal:home")
     context: dict[str, object] = {}
     if user.can(Can.VIEW_HOUSEHOLDS):  # type: ignore[union-attr]
         context["household_count"] = households_search().count()
