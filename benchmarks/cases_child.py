@@ -147,7 +147,7 @@ def worklist(n_open: int) -> None:
     device = TOTPDevice.objects.get_or_create(user=cw, name="bench", defaults={"confirmed": True})[
         0
     ]
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(cw)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -212,3 +212,22 @@ def test_the_household_page_lists_its_cases_and_the_home_page_counts_them(
     assert "1 件在办" in home and "1 件超期" in home
     leader_home = signed_in(people["leader"]).get("/").content.decode()
     assert "0 件待审批" in leader_home
+
+
+def test_the_leader_approves_a_batch_and_is_told_which_cases_could_not_be(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    ready = [to_ready(people, poor_household) for _ in range(2)]
+    waiting = accept(people["caseworker"], poor_household)
+    leader = signed_in(people["leader"])
+    response = leader.post(
+        "/cases/approvals/approve/",
+        {"case": [str(c.id) for c in ready] + [str(waiting.id), "999999"]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "已批准 2 件" in html
+    assert waiting.number in html and "不能进行" in html and "案件不存在或不在您的区域内" in html
+    states = dict(Case.unscoped.values_list("id", "state"))
+    assert [states[c.id] for c in ready] == ["approved", "approved"]
+    assert states[waiting.id] == "accepted"

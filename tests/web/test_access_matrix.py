@@ -36,6 +36,7 @@ PAGES: dict[str, str | None] = {
     "audit:access": None,
     "cases:worklist": None,
     "cases:approvals": None,
+    "cases:approve_selected": None,
     "cases:referrals": None,
     "cases:notice_list": None,
     "cases:notice_list_pdf": None,

@@ -333,3 +333,30 @@ def reserve_top_up(*, actor: Any, township_code: str, amount: Any, note: str = "
         new={"amount": str(value), "balance": str(fund.balance)},
     )
     return fund
+
+
+def case_act_many(
+    *,
+    actor: Any,
+    case_ids: list[int],
+    event: str,
+    payload: dict[str, Any] | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[Case], dict[int, str]]:
+    """The same event on several cases (批量审批 from the approval queue, posting a batch of
+    notices): each case through `case_act`, each in its own savepoint, all in one
+    transaction. A case refused (moved on, not allowed, a guard) is reported with its reason
+    and the others go ahead."""
+    done: list[Case] = []
+    refused: dict[int, str] = {}
+    with transaction.atomic():
+        for case in Case.objects.filter(id__in=case_ids).order_by("id"):
+            try:
+                done.append(
+                    case_act(actor=actor, case=case, event=event, payload=payload, today=today)
+                )
+            except (TransitionRefused, ServiceError) as exc:
+                refused[case.id] = getattr(exc, "message", None) or str(exc)
+        for missing in set(case_ids) - {c.id for c in done} - set(refused):
+            refused[missing] = str(errors.CASE_MISSING)
+    return done, refused
