@@ -32,6 +32,7 @@ test: install lint typecheck
 bench: install
 	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
 	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
+	$(BIN)/python -m benchmarks.cases_pg --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick

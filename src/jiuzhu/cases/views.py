@@ -51,7 +51,9 @@ def _rows(cases: Any, today: Any) -> list[dict[str, Any]]:
 
 def _list_page(request: HttpRequest, qs: Any, template: str, **context: Any) -> HttpResponse:
     today = timezone.localdate()
-    page = Paginator(qs.select_related("household"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # the rows need neither the frozen evaluation nor the checklist (large JSON)
+    listed = qs.select_related("household").defer("evaluation", "checklist", "reason", "opinion")
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     context.update(page=page, rows=_rows(page.object_list, today), today=today)
     return render(request, template, context)
 

@@ -9,6 +9,7 @@ holiday week.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
@@ -79,11 +80,26 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return day
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (0 when end ≤ start)."""
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
+@cache
+def _working_days_of(year: int) -> tuple[dt.date, ...]:
+    """The year's working days in order (raises CalendarUnknown for an unknown year)."""
+    day, out = dt.date(year, 1, 1), []
+    while day.year == year:
         if is_working_day(day):
-            count += 1
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return tuple(out)
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end ≤ start). Counted by
+    bisecting each year's cached list of working days: a worklist computes this per row."""
+    if end <= start:
+        return 0
+    count = 0
+    for year in range(start.year, end.year + 1):
+        days = _working_days_of(year)
+        low = bisect.bisect_right(days, start) if year == start.year else 0
+        high = bisect.bisect_right(days, end) if year == end.year else len(days)
+        count += high - low
     return count
