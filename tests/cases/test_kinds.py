@@ -215,3 +215,20 @@ def test_a_proposal_against_the_evaluation_needs_an_explanation(
     case = act(case, cw, "evaluate")
     with pytest.raises(ServiceError, match="不一致"):
         act(case, cw, "propose", proposal="refuse")
+
+
+def test_the_committee_page_lists_its_cases_with_the_tally(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    from tests.factories import signed_in
+
+    cw, county = people["caseworker"], people["county"]
+    case = accept(cw, poor_household, "temporary_expense", requested_amount="20000",
+                  checklist=EXPENSE, authorization_on=TODAY)  # fmt: skip
+    case = act(case, cw, "complete_materials")
+    case = _document(case, people, TODAY)
+    case = act(case, county, "record_vote", member_name="民政局", member_unit="民政局", vote="for")
+    page = signed_in(county).get("/cases/committee/").content.decode()
+    assert case.number in page and "同意 1 · 反对 0 · 弃权 0" in page
+    assert signed_in(people["leader"]).get("/cases/committee/").status_code == 200
+    assert case.number not in signed_in(people["leader"]).get("/cases/committee/").content.decode()

@@ -37,6 +37,7 @@ PAGES: dict[str, str | None] = {
     "cases:worklist": None,
     "cases:approvals": None,
     "cases:approve_selected": None,
+    "cases:committee": None,
     "cases:referrals": None,
     "cases:notice_list": None,
     "cases:notice_list_pdf": None,

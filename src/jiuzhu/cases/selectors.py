@@ -63,6 +63,21 @@ def approval_queue(*, actor: Any) -> QuerySet[Case]:
     )
 
 
+def committee_queue(*, actor: Any) -> QuerySet[Case]:
+    """Temporary aid above the county ceiling, waiting for the county coordination
+    mechanism's case-by-case decision (一事一议, A-06), with the votes so far."""
+    from jiuzhu.cases.facts import actor_level
+
+    if not actor.can(Can.DECIDE) or actor_level(actor) not in ("county", "city"):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(state=S.READY, authority="committee")
+        .select_related("household")
+        .prefetch_related("votes")
+        .order_by("due_on", "id")
+    )
+
+
 def referral_queue(*, actor: Any) -> QuerySet[Case]:
     """Referrals waiting for the actor's department (A-01 分办转办)."""
     if not actor.can(Can.HANDLE_REFERRALS):

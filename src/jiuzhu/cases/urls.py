@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/approve/", views.approve_selected, name="approve_selected"),
+    path("committee/", views.committee, name="committee"),
     path("referrals/", views.referrals, name="referrals"),
     path("notices/", letters.notice_list, name="notice_list"),
     path("notices.pdf", letters.notice_list_pdf, name="notice_list_pdf"),

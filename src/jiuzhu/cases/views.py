@@ -99,6 +99,20 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Can.DECIDE)
+@require_GET
+def committee(request: HttpRequest) -> HttpResponse:
+    """一事一议: each case with its amount, the opinion and the tally of members' votes."""
+    today = timezone.localdate()
+    items = []
+    for case in selectors.committee_queue(actor=_user(request))[:MAX_BATCH]:
+        votes = list(case.votes.all())
+        tally = {v: sum(1 for x in votes if x.vote == v) for v in ("for", "against", "abstain")}
+        items.append({"case": case, "summary": display.case_summary(case, today),
+                      "votes": votes, "tally": tally})  # fmt: skip
+    return render(request, "cases/committee.html", {"items": items})
+
+
+@requires(Can.DECIDE)
 @require_POST
 def approve_selected(request: HttpRequest) -> HttpResponse:
     """批量审批: the ticked cases of the queue approved at their proposed amounts; a case that
