@@ -87,3 +87,25 @@ def test_disabling_and_tokens(caseworker: Any) -> None:
     assert off.exit_code == 0
     caseworker.refresh_from_db()
     assert not caseworker.is_active
+
+
+def test_an_applicant_account_is_linked_to_a_household_of_its_area(
+    caseworker: Any, gd_area: str, new_password: str
+) -> None:
+    from tests.factories import make_household
+
+    household = make_household(caseworker, gd_area + "001", members=1)
+    base = ["users", "create", "--role", "applicant", "--area", gd_area + "001"]
+    made = runner.invoke(app, [*base, "--username", "mrs-li", "--household", household.number])
+    assert made.exit_code == 0, made.output
+    assert User.objects.get(username="mrs-li").household_number == household.number
+    elsewhere = runner.invoke(
+        app, [*base[:-1], "440104002", "--username", "mr-wu", "--household", household.number]
+    )
+    assert elsewhere.exit_code == 2 and "该区域内没有这个家庭编号" in elsewhere.stderr
+    staff = runner.invoke(
+        app,
+        ["users", "create", "--role", "auditor", "--area", gd_area, "--username", "aud",
+         "--household", household.number],
+    )  # fmt: skip
+    assert staff.exit_code == 2 and "只有申请人账户关联家庭" in staff.stderr

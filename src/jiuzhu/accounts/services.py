@@ -99,6 +99,8 @@ def api_token_touch(token: ApiToken) -> None:
 ROLE_UNKNOWN = _("未知角色")
 AREA_UNKNOWN = _("区划代码不存在")
 USERNAME_TAKEN = _("该用户名已被使用")
+HOUSEHOLD_UNKNOWN = _("该区域内没有这个家庭编号")
+HOUSEHOLD_ONLY_APPLICANT = _("只有申请人账户关联家庭")
 
 
 @transaction.atomic(durable=True)
@@ -110,6 +112,7 @@ def user_create(
     role: str,
     area_code: str,
     display_name: str = "",
+    household_number: str = "",
 ) -> tuple[User, str]:
     """A user with a role and an area, and a TOTP device for staff; returns the user and the
     device's provisioning URI (shown once, to enrol the authenticator app). The password is
@@ -130,7 +133,15 @@ def user_create(
         raise AccountError(AREA_UNKNOWN, field="area")
     if User.objects.filter(username=username).exists():
         raise AccountError(USERNAME_TAKEN, field="username")
-    user = User(username=username, role=role, area=area, display_name=display_name)
+    if household_number:
+        _check_household(household_number, role, area)
+    user = User(
+        username=username,
+        role=role,
+        area=area,
+        display_name=display_name,
+        household_number=household_number,
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -149,9 +160,28 @@ def user_create(
         object_type="user",
         object_id=user.id,
         region_code=area.code,
-        new={"username": username, "role": role, "area": area.code},
+        new={
+            "username": username,
+            "role": role,
+            "area": area.code,
+            **({"household": household_number} if household_number else {}),
+        },
     )
     return user, uri
+
+
+def _check_household(number: str, role: str, area: Any) -> None:
+    """An applicant's account sees one household: it must exist within the account's area."""
+    from jiuzhu.accounts.roles import Role
+    from jiuzhu.registry.models import Household
+
+    if role != Role.APPLICANT:
+        raise AccountError(HOUSEHOLD_ONLY_APPLICANT, field="household")
+    found = Household.unscoped.filter(
+        number=number, region_code__startswith=area.scope_prefix, closed_on__isnull=True
+    ).exists()
+    if not found:
+        raise AccountError(HOUSEHOLD_UNKNOWN, field="household")
 
 
 @transaction.atomic(durable=True)

@@ -206,9 +206,13 @@ def users_create(
     role: Annotated[str, typer.Option("--role", help="e.g. township_caseworker, system_admin")],
     area: Annotated[str, typer.Option("--area", help="Region code of the user's area")],
     name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+    household: Annotated[
+        str, typer.Option("--household", help="An applicant's own household number")
+    ] = "",
 ) -> None:
     """Create a user; the password is asked twice (or read from JIUZHU_NEW_PASSWORD); staff get
-    a TOTP device whose enrolment QR code and URI are printed once."""
+    a TOTP device whose enrolment QR code and URI are printed once. An applicant account is
+    linked to their household (`--household`): the portal shows that household only."""
     setup_django()
     from jiuzhu.accounts.services import AccountError, user_create
     from jiuzhu.regions.scope import system_scope
@@ -225,6 +229,7 @@ def users_create(
                 role=role,
                 area_code=area,
                 display_name=name,
+                household_number=household,
             )
     except AccountError as exc:
         _fail(str(exc))
