@@ -99,3 +99,22 @@ def test_an_applicant_sees_nothing_of_other_households(
 
 def test_staff_have_no_portal(people: dict[str, Any]) -> None:
     assert signed_in(people["caseworker"]).get("/me/").status_code == 404
+
+
+def test_once_accepted_the_applicant_sees_what_is_still_missing_and_the_notice(
+    applicant: Any, poor_household: Any, people: dict[str, Any]
+) -> None:
+    client = signed_in(applicant, verified=False)
+    head = members(poor_household)[0]
+    client.post(
+        "/me/apply/",
+        {"kind": "dibao", "reason": "困难", "authorize": "on", "signed_name": head.name},
+    )
+    case = Case.unscoped.get()
+    assert 'data-testid="missing"' not in client.get("/me/").content.decode()
+    with using_scope(Scope("440104001")):
+        case_act(actor=people["caseworker"], case=case, event="accept")
+    page = client.get("/me/").content.decode()
+    assert 'data-testid="missing"' in page and "户口簿" in page
+    letter = client.get(f"/me/cases/{case.id}/letters/notification.pdf")
+    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"

@@ -44,7 +44,12 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     household = applicant_household(request.user)
     rows = [
-        {"case": c, "summary": display.case_summary(c, today)}
+        {
+            "case": c,
+            "summary": display.case_summary(c, today),
+            # what is still missing, once a caseworker has accepted the application
+            "missing": display.missing_documents(c) if c.accepted_by_id and not c.outcome else [],
+        }
         for c in applicant_cases(request.user).select_related("household")
     ]
     return render(request, "portal/home.html", {"household": household, "rows": rows})
