@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import capabilities_of
 from jiuzhu.cases.deadlines import days_left
-from jiuzhu.cases.flows import STATE_LABELS, flow_of
+from jiuzhu.cases.flows import flow_of
 from jiuzhu.cases.models import Case, Kind
 from jiuzhu.cases.workflow import Transition
 
@@ -54,10 +54,6 @@ def kind_label(kind: str) -> str:
     return str(dict(Kind.choices).get(kind, kind))
 
 
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
-
-
 def actions_for(case: Case, actor: Any, today: dt.date) -> list[Transition]:
     """The events this user may take now: listed only when the capability holds and the
     guards pass (payload-dependent guards are checked again when the form is sent)."""
@@ -82,7 +78,7 @@ def case_summary(case: Case, today: dt.date) -> dict[str, Any]:
         "kind": case.kind,
         "kind_label": kind_label(case.kind),
         "state": case.state,
-        "state_label": state_label(case.state),
+        "state_label": case.state_label,
         "household": case.household.number,
         "household_id": case.household_id,
         "region_code": case.region_code,

@@ -36,6 +36,19 @@ def upload_limit() -> int:
     return int(getattr(settings, "CASE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 
 
+def refuse_oversized(size: int | None) -> None:
+    """Refused before reading when the declared size is over the limit."""
+    limit = upload_limit()
+    if size is not None and size > limit:
+        raise ServiceError(errors.FILE_TOO_LARGE.format(limit=limit // (1024 * 1024)), field="file")
+
+
+def upload_read(upload: Any) -> bytes:
+    """The bytes of an uploaded file, refused unread when it is too large."""
+    refuse_oversized(upload.size)
+    return bytes(upload.read())
+
+
 @transaction.atomic
 def case_document_add(
     *, actor: Any, case: Case, kind: str, name: str, content: bytes
@@ -47,9 +60,7 @@ def case_document_add(
         raise ServiceError(errors.FILE_TYPE, field="kind")
     if not content:
         raise ServiceError(errors.FILE_EMPTY, field="file")
-    limit = upload_limit()
-    if len(content) > limit:
-        raise ServiceError(errors.FILE_TOO_LARGE.format(limit=limit // (1024 * 1024)), field="file")
+    refuse_oversized(len(content))
     sniffed = sniff(content)
     if sniffed is None:
         raise ServiceError(errors.FILE_TYPE, field="file")

@@ -82,7 +82,7 @@ def day(ctx: Context, key: str) -> dt.date:
     try:
         value = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
     except ValueError:
-        raise ServiceError(errors.DATE_IN_FUTURE, field=key) from None
+        raise ServiceError(errors.DATE_INVALID, field=key) from None
     if value > ctx.today:
         raise ServiceError(errors.DATE_IN_FUTURE, field=key)
     return value
@@ -250,7 +250,7 @@ def _instalments(ctx: Context, total: Decimal) -> list[dict[str, str]]:
         try:
             due = dt.date.fromisoformat(str(item.get("due_on")))
         except ValueError:
-            raise ServiceError(errors.DATE_IN_FUTURE, field=f"instalments[{i}].due_on") from None
+            raise ServiceError(errors.DATE_INVALID, field=f"instalments[{i}].due_on") from None
         rows.append((amount, due))
     if sum(a for a, _ in rows) != total:
         raise ServiceError(errors.INSTALMENTS_SUM, field="instalments")

@@ -12,7 +12,7 @@ from jiuzhu.cases.models import Case, CommitteeVote, HomeVisit, Objection, Vote
 from jiuzhu.registry.models import Member
 
 NOTICE_KINDS = frozenset({"dibao", "tekun", "low_income", "rigid_expense"})
-ADULT_AGE = 18
+ADULT_AGE = 18  # 《民法典》第十七条: minors are not posted (A-05)
 MIN_VOTES = 3  # a case-by-case decision needs at least this many members voting
 
 
@@ -31,15 +31,21 @@ def required_level(case: Case) -> str:
     return "county" if case.authority == "committee" else case.authority
 
 
+def adult_born_by(today: dt.date) -> dt.date:
+    """The latest birth date of someone who is an adult on `today` (a 29 February birthday
+    comes of age on 28 February in a common year)."""
+    year = today.year - ADULT_AGE
+    return (
+        today.replace(year=year)
+        if not (today.month == 2 and today.day == 29)
+        else dt.date(year, 2, 28)
+    )
+
+
 def _minors_only(case: Case, today: dt.date) -> bool:
     members = Member.objects.filter(household=case.household, left_on__isnull=True)
     births = list(members.values_list("birth_date", flat=True))
-    adult_born_by = (
-        today.replace(year=today.year - ADULT_AGE)
-        if not (today.month == 2 and today.day == 29)
-        else dt.date(today.year - ADULT_AGE, 2, 28)
-    )
-    return bool(births) and all(b > adult_born_by for b in births)
+    return bool(births) and all(b > adult_born_by(today) for b in births)
 
 
 class CaseFacts(Mapping[str, Any]):

@@ -6,6 +6,7 @@ list (公示, A-05), which masks ID numbers and omits minors."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.cases import display, selectors
+from jiuzhu.cases.facts import adult_born_by
 from jiuzhu.cases.models import Case
 from jiuzhu.notices.pdf import render_pdf
 from jiuzhu.regions.models import Region
@@ -28,7 +30,6 @@ LETTERS = {
     "decision": "cases/letters/decision.html",
     "refusal": "cases/letters/refusal.html",
 }
-ADULT_AGE = 18
 
 
 def _place(code: str, levels: int = 0) -> str:
@@ -97,26 +98,32 @@ def letter_pdf(request: HttpRequest, case_id: int, letter: str) -> HttpResponse:
 def notice_rows(township: str, today: dt.date) -> list[dict[str, Any]]:
     """One row per posted case: the applicant (never a minor), masked ID, household size,
     kind and proposed amount. Minors are neither named nor counted by name (A-05)."""
+    cases = list(selectors.notice_list(township_prefix=township, today=today))
+    current: dict[int, list[Member]] = defaultdict(list)
+    for member in Member.objects.filter(
+        household_id__in={c.household_id for c in cases}, left_on__isnull=True
+    ).order_by("id"):
+        current[member.household_id].append(member)
+    adult_by = adult_born_by(today)
+    places: dict[str, str] = {}
     rows = []
-    adult_by = dt.date(today.year - ADULT_AGE, today.month, min(today.day, 28))
-    for case in selectors.notice_list(township_prefix=township, today=today):
-        adults = Member.objects.filter(
-            household=case.household, left_on__isnull=True, birth_date__lte=adult_by
-        ).order_by("id")
-        shown = case.applicant if case.applicant and case.applicant in adults else adults.first()
+    for case in cases:
+        adults = [m for m in current[case.household_id] if m.birth_date <= adult_by]
+        shown = next((m for m in adults if m.id == case.applicant_id), None)
+        shown = shown or (adults[0] if adults else None)
         if shown is None:
             continue  # a household of minors only is never posted
+        if case.region_code not in places:
+            places[case.region_code] = _place(case.region_code, levels=2)
         rows.append(
             {
                 "case": case,
                 "name": shown.name,
                 "id_masked": shown.id_masked,
-                "size": Member.objects.filter(
-                    household=case.household, left_on__isnull=True
-                ).count(),
+                "size": len(current[case.household_id]),
                 "kind": display.kind_label(case.kind),
                 "amount": case.proposed_amount,
-                "place": _place(case.region_code, levels=2),
+                "place": places[case.region_code],
             }
         )
     return rows

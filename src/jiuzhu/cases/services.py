@@ -16,7 +16,7 @@ from jiuzhu.cases import errors
 from jiuzhu.cases.deadlines import deadlines_on_create, deadlines_on_enter, refresh_due_on
 from jiuzhu.cases.effects import TEMPORARY, Context, effect_of, parse_amount
 from jiuzhu.cases.facts import case_facts
-from jiuzhu.cases.flows import EVENTS_NEEDING_REASON, FLOWS, STATE_LABELS, S, flow_of
+from jiuzhu.cases.flows import EVENTS_NEEDING_REASON, FLOWS, S, flow_of
 from jiuzhu.cases.models import (
     Case,
     CaseCounter,
@@ -233,7 +233,7 @@ def case_act(
         locked = Case.objects.select_for_update().filter(id=case.id).first()
         if locked is None:
             raise ServiceError(registry_errors.REGION_OUTSIDE)
-        state_label = str(STATE_LABELS.get(locked.state, locked.state))
+        state_label = locked.state_label
         if expected_state is not None and locked.state != expected_state:
             raise TransitionRefused(errors.CASE_MOVED_ON.format(state=state_label))
         flow = flow_of(locked.kind)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.cases import display, forms, selectors, services
-from jiuzhu.cases.documents import case_document_add
+from jiuzhu.cases.documents import case_document_add, upload_read
 from jiuzhu.cases.flows import STATE_LABELS
 from jiuzhu.cases.models import Case, CaseDocument, DocumentKind, Kind, Objection
 from jiuzhu.cases.workflow import TransitionRefused
@@ -185,8 +186,6 @@ def intake(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 def _accept(request: HttpRequest, household: Any, kind: str, form: forms.IntakeForm) -> Case:
-    from django.db import transaction
-
     data = form.cleaned_data
     parent = Case.objects.filter(id=data.get("parent") or 0).first()
     applicant = Member.objects.filter(id=data["applicant"], household=household).first()
@@ -209,17 +208,9 @@ def _accept(request: HttpRequest, household: Any, kind: str, form: forms.IntakeF
         if scan is not None:
             case_document_add(
                 actor=_user(request), case=case, kind=DocumentKind.AUTHORIZATION,
-                name=scan.name, content=_read(scan),
+                name=scan.name, content=upload_read(scan),
             )  # fmt: skip
     return case
-
-
-def _read(upload: Any) -> bytes:
-    from jiuzhu.cases.documents import upload_limit
-
-    if upload.size > upload_limit():
-        return b"\0" * (upload_limit() + 1)  # refused by the service with its message
-    return bytes(upload.read())
 
 
 def _objections(case: Case) -> list[tuple[int, str]]:
@@ -309,7 +300,7 @@ def act(request: HttpRequest, case_id: int, event: str) -> HttpResponse:
         if photo is not None:
             case_document_add(
                 actor=user, case=case, kind=DocumentKind.VISIT_PHOTO, name=photo.name,
-                content=_read(photo),
+                content=upload_read(photo),
             )  # fmt: skip
     except TransitionRefused as exc:
         messages.error(request, str(exc))

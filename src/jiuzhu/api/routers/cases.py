@@ -40,8 +40,7 @@ from jiuzhu.api.idempotency import idempotent
 from jiuzhu.api.problems import ProblemError
 from jiuzhu.api.routers.registry import READ_ERRORS, WRITE_ERRORS, Limit, Offset
 from jiuzhu.cases import display, selectors, services
-from jiuzhu.cases import errors as case_errors
-from jiuzhu.cases.documents import case_document_add, upload_limit
+from jiuzhu.cases.documents import case_document_add, refuse_oversized
 from jiuzhu.cases.flows import FLOWS, all_events, flow_of
 from jiuzhu.cases.models import (
     Case,
@@ -361,10 +360,10 @@ def _upload_checked(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         upload: UploadedFile = kwargs["file"]
-        limit = upload_limit()
-        if upload.size is not None and upload.size > limit:  # the service measures too
-            message = str(case_errors.FILE_TOO_LARGE).format(limit=limit // (1024 * 1024))
-            raise ProblemError(422, message, field="file")
+        try:
+            refuse_oversized(upload.size)
+        except ServiceError as exc:
+            raise ProblemError(422, exc.message, field="file") from None
         return view(request, *args, **kwargs)
 
     return wrapper
