@@ -43,27 +43,51 @@ def _people(township: str) -> dict[str, object]:
     }
 
 
-def drive(n: int, worker: int, workers: int) -> None:
-    from jiuzhu.cases.services import case_act, case_create
+def _work(n: int, worker: int, workers: int) -> list[tuple[str, list[object], dict[str, object]]]:
+    """This worker's townships (every other one), each with its households that have no case
+    yet and its own caseworker, leader and verifier, until `n` households."""
     from jiuzhu.regions.models import Region
-    from jiuzhu.regions.scope import Scope, system_scope, using_scope
+    from jiuzhu.regions.scope import system_scope
     from jiuzhu.registry.models import Household
 
     townships = [
-        r.code for r in Region.objects.filter(code__startswith="440104", level="township")
+        r.code
+        for r in Region.objects.filter(code__startswith="440104", level="township").order_by("code")
     ][worker::workers]
-    with system_scope():
-        households = list(
-            Household.objects.filter(region_code__startswith=townships[0][:9])
-            .exclude(cases__isnull=False)
-            .order_by("id")[:n]
-        )
-    people = _people(townships[0])
-    cw, leader, verifier = people["cw"], people["leader"], people["verifier"]
+    out: list[tuple[str, list[object], dict[str, object]]] = []
+    for township in townships:
+        with system_scope():
+            households: list[object] = list(
+                Household.objects.filter(region_code__startswith=township)
+                .exclude(cases__isnull=False)
+                .order_by("id")[:n]
+            )
+        if households:
+            out.append((township, households, _people(township)))
+            n -= len(households)
+        if n <= 0:
+            break
+    return out
+
+
+def _eligible(evaluation: dict[str, object] | None) -> bool:
+    evaluation = evaluation or {}
+    return "dibao" in evaluation.get("categories", []) and evaluation.get(  # type: ignore[operator]
+        "monthly_benefit"
+    ) not in (None, "0.00")
+
+
+def drive(n: int, worker: int, workers: int) -> None:
+    """One transaction per step and case, as a caseworker clicks through one case."""
+    from jiuzhu.cases.services import case_act, case_create
+    from jiuzhu.regions.scope import Scope, using_scope
+
+    work = _work(n, worker, workers)
     started = time.perf_counter()
     decided = 0
-    for household in households:
-        with using_scope(Scope(townships[0])):
+    for township, household, people in ((t, h, p) for t, households, p in work for h in households):
+        cw, leader, verifier = people["cw"], people["leader"], people["verifier"]
+        with using_scope(Scope(township)):
             case = case_create(actor=cw, household=household, kind="dibao", checklist=COMPLETE,
                                authorization_on=TODAY, today=TODAY)  # fmt: skip
             for event, payload in (
@@ -72,14 +96,11 @@ def drive(n: int, worker: int, workers: int) -> None:
                 ("request_verification", {}),
             ):
                 case = case_act(actor=cw, case=case, event=event, payload=payload, today=TODAY)
-        with using_scope(Scope(townships[0][:6])):
+        with using_scope(Scope(township[:6])):
             case = case_act(actor=verifier, case=case, event="complete_verification", today=TODAY)
-        with using_scope(Scope(townships[0])):
+        with using_scope(Scope(township)):
             case = case_act(actor=cw, case=case, event="evaluate", today=TODAY)
-            evaluation = case.evaluation or {}
-            eligible = "dibao" in evaluation.get("categories", []) and evaluation.get(
-                "monthly_benefit"
-            ) not in (None, "0.00")
+            eligible = _eligible(case.evaluation)
             proposal = (
                 {"proposal": "approve"} if eligible else {"proposal": "refuse", "opinion": "不符合"}
             )
@@ -90,16 +111,71 @@ def drive(n: int, worker: int, workers: int) -> None:
                 case = case_act(actor=leader, case=case, event="approve", today=case.notice_to)
             else:
                 case = case_act(actor=cw, case=case, event="skip_notice", today=TODAY)
-                case = case_act(
-                    actor=leader,
-                    case=case,
-                    event="refuse",
-                    payload={"reason": "收入超标"},
-                    today=TODAY,
-                )
+                case = case_act(actor=leader, case=case, event="refuse",
+                                payload={"reason": "收入超标"}, today=TODAY)  # fmt: skip
         decided += 1
     elapsed = time.perf_counter() - started
     print(json.dumps({"worker": worker, "cases": decided, "seconds": elapsed}))
+
+
+def drive_batch(n: int, worker: int, workers: int, chunk: int = 1000) -> None:
+    """The same steps through the batch services (case_create_many, case_act_many): one
+    transaction per step for `chunk` cases, as a township works a list."""
+    from jiuzhu.cases.models import Case
+    from jiuzhu.cases.services import Intake, case_act_many, case_create_many
+    from jiuzhu.regions.scope import Scope, using_scope
+
+    work = _work(n, worker, workers)
+    started = time.perf_counter()
+    decided = refused_total = 0
+
+    def step(actor: object, ids: list[int], event: str, day: dt.date = TODAY,
+             **payload: object) -> list[object]:  # fmt: skip
+        nonlocal refused_total
+        done, refused = case_act_many(actor=actor, case_ids=ids, event=event, payload=payload,
+                                      today=day)  # fmt: skip
+        refused_total += len(refused)
+        return done
+
+    chunks = [
+        (township, households[at : at + chunk], people)
+        for township, households, people in work
+        for at in range(0, len(households), chunk)
+    ]
+    for township, part, people in chunks:
+        cw, leader, verifier = people["cw"], people["leader"], people["verifier"]
+        with using_scope(Scope(township)):
+            cases, _ = case_create_many(
+                actor=cw,
+                intakes=[
+                    Intake(household=h, kind="dibao", checklist=COMPLETE, authorization_on=TODAY)
+                    for h in part
+                ],
+                today=TODAY,
+            )
+            ids = [c.id for c in cases]
+            step(cw, ids, "complete_materials")
+            step(cw, ids, "record_visit", visitors="经办人", findings="属实")
+            step(cw, ids, "request_verification")
+        with using_scope(Scope(township[:6])):
+            step(verifier, ids, "complete_verification")
+        with using_scope(Scope(township)):
+            evaluated = step(cw, ids, "evaluate")
+            yes = [c.id for c in evaluated if _eligible(c.evaluation)]  # type: ignore[attr-defined]
+            no = [c.id for c in evaluated if not _eligible(c.evaluation)]  # type: ignore[attr-defined]
+            step(cw, yes, "propose", proposal="approve")
+            step(cw, no, "propose", proposal="refuse", opinion="不符合")
+            step(cw, yes, "post_notice")
+            step(cw, no, "skip_notice")
+            notice_to = max(
+                Case.objects.filter(id__in=yes).values_list("notice_to", flat=True), default=TODAY
+            )
+            step(cw, yes, "close_notice", notice_to)
+            decided += len(step(leader, yes, "approve", notice_to))
+            decided += len(step(leader, no, "refuse", reason="收入超标"))
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"worker": worker, "cases": decided, "seconds": elapsed,
+                      "refused": refused_total}))  # fmt: skip
 
 
 def worklist(n_open: int) -> None:
@@ -171,5 +247,7 @@ if __name__ == "__main__":
     django.setup()
     if sys.argv[1] == "drive":
         drive(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "drive-batch":
+        drive_batch(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:
         worklist(int(sys.argv[2]))

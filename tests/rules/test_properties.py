@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiuzhu.rules.bulk import read_jsonl
+from jiuzhu.rules.errors import InputError
 from jiuzhu.rules.evaluate import Evaluator, decision_json
 from jiuzhu.rules.household import parse_household
 from jiuzhu.rules.parquet import read_parquet
@@ -95,3 +96,32 @@ def _shared() -> Evaluator:
     if not _EVALUATOR:
         _EVALUATOR.append(Evaluator())
     return _EVALUATOR[0]
+
+
+@SETTINGS
+@given(
+    raws=st.lists(households(), min_size=1, max_size=6),
+    as_of=st.sampled_from(AS_OF_DATES),
+    unknown_at=st.integers(-1, 6),
+)
+def test_a_batch_decides_each_household_as_alone(
+    evaluator: Evaluator, raws: list[dict[str, Any]], as_of: dt.date, unknown_at: int
+) -> None:
+    """One engine run for many households (a batch of cases) gives each household exactly
+    the decision and explanation it gets alone; one that cannot be decided keeps its place."""
+    raws = [{**copy.deepcopy(r), "ref": f"P{i}"} for i, r in enumerate(raws)]
+    if 0 <= unknown_at < len(raws):
+        raws[unknown_at]["region"] = "999999"
+    parsed = [parse_household(r) for r in raws]
+    batch = evaluator.evaluate_many(parsed, as_of, explain=True)
+    assert len(batch) == len(parsed)
+    for household, together in zip(parsed, batch, strict=True):
+        try:
+            alone: Any = evaluator.evaluate(household, as_of, explain=True)
+        except InputError as exc:
+            alone = exc
+        if isinstance(alone, InputError):
+            assert isinstance(together, InputError)
+            assert (str(together), together.field) == (str(alone), alone.field)
+        else:
+            assert json.dumps(together, sort_keys=True) == json.dumps(alone, sort_keys=True)

@@ -49,3 +49,36 @@ def test_adding_then_counting_working_days_agrees(start: dt.date, days: int) -> 
     assert working_days_between(start, end) == days
     assert days == 0 or is_working_day(end)
     assert add_working_days(start, days + 1) > end
+
+
+def _one_day_at_a_time(start: dt.date, days: int) -> dt.date:
+    day, counted = start, 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        counted += is_working_day(day)
+    return day
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(dt.date(2016, 1, 1), dt.date(2025, 12, 31)),
+    days=st.integers(0, 400),
+)
+def test_adding_working_days_equals_walking_the_calendar_day_by_day(
+    start: dt.date, days: int
+) -> None:
+    """The bisecting implementation against the definition, across year ends (A-05)."""
+    try:
+        expected: dt.date | None = _one_day_at_a_time(start, days)
+    except CalendarUnknown:
+        expected = None
+    if expected is None:
+        with pytest.raises(CalendarUnknown):
+            add_working_days(start, days)
+    else:
+        assert add_working_days(start, days) == expected
+
+
+def test_counting_from_new_years_eve_starts_in_the_next_year() -> None:
+    """1-3 January 2026 are the New Year holiday; Sunday 4 January is worked (调休)."""
+    assert add_working_days(dt.date(2025, 12, 31), 1) == dt.date(2026, 1, 4)

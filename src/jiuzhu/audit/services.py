@@ -52,6 +52,27 @@ def audit_record(
     return chain.append(row)  # type: ignore[return-value]
 
 
+def audit_record_many(*, actor: Any, changes: list[dict[str, Any]]) -> list[AuditEvent]:
+    """One audit row per change of a batch step, by one actor, appended together (each
+    change: action, object_type, object_id, region_code, old, new)."""
+    now = timezone.now()
+    fields = _actor_fields(actor)
+    rows = [
+        AuditEvent(
+            at=now,
+            action=c["action"],
+            object_type=c["object_type"],
+            object_id=str(c["object_id"]),
+            region_code=c.get("region_code", ""),
+            old=c.get("old"),
+            new=c.get("new"),
+            **fields,
+        )
+        for c in changes
+    ]
+    return chain.append_many(rows)  # type: ignore[arg-type,return-value]
+
+
 def access_record(
     *,
     actor: Any,

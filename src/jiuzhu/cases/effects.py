@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -29,9 +29,11 @@ from jiuzhu.cases.models import (
     Vote,
 )
 from jiuzhu.registry.errors import ServiceError
-from jiuzhu.registry.evaluation import household_evaluate
 from jiuzhu.rules.procedure import determination_authority, due_after
 from jiuzhu.rules.routing import route_temporary_aid
+
+if TYPE_CHECKING:
+    from jiuzhu.cases.batch import Batch
 
 TEMPORARY = frozenset({"temporary_emergency", "temporary_expense"})
 CENT = Decimal("0.01")
@@ -44,6 +46,7 @@ class Context:
     actor: Any
     payload: dict[str, Any]
     today: dt.date
+    batch: Batch  # the step's cases: facts loaded once for all, new rows written together
 
 
 # payload readers: a clear message naming the field, never a 500 ------------------------
@@ -112,7 +115,7 @@ def township_limit(case: Case, today: dt.date) -> Decimal:
 
 
 def record_visit(ctx: Context) -> dict[str, Any]:
-    visit = HomeVisit.objects.create(
+    visit = HomeVisit(
         case=ctx.case,
         region_code=ctx.case.region_code,
         visited_on=day(ctx, "visited_on"),
@@ -120,8 +123,9 @@ def record_visit(ctx: Context) -> dict[str, Any]:
         findings=text(ctx, "findings"),
         recorded_by=ctx.actor,
     )
+    ctx.batch.add(ctx.case, visit)
     ctx.case.investigated_by = ctx.actor
-    return {"visit": visit.id, "visited_on": visit.visited_on.isoformat()}
+    return {"visit": visit, "visited_on": visit.visited_on.isoformat()}
 
 
 def complete_verification(ctx: Context) -> dict[str, Any]:
@@ -132,11 +136,11 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     """The rules engine on the household as of today; the snapshot, the parameters and the
     explanation are frozen with the case."""
     try:
-        decision = household_evaluate(
-            actor=ctx.actor, household=ctx.case.household, as_of=ctx.today, explain=True
-        )
+        decision = ctx.batch.fact("evaluation", ctx.case)  # one engine run for the batch
     except ServiceError as exc:
-        raise ServiceError(errors.EVALUATION_FAILED.format(reason=exc.message)) from None
+        decision = exc
+    if isinstance(decision, ServiceError):
+        raise ServiceError(errors.EVALUATION_FAILED.format(reason=decision.message)) from None
     ctx.case.evaluation = decision
     return {
         "as_of": ctx.today.isoformat(),
@@ -188,14 +192,15 @@ def post_notice(ctx: Context) -> dict[str, Any]:
 
 
 def raise_objection(ctx: Context) -> dict[str, Any]:
-    objection = Objection.objects.create(
+    objection = Objection(
         case=ctx.case,
         region_code=ctx.case.region_code,
         raised_on=day(ctx, "raised_on"),
         raised_by=text(ctx, "raised_by", limit=100),
         content=text(ctx, "content"),
     )
-    return {"objection": objection.id}
+    ctx.batch.add(ctx.case, objection)
+    return {"objection": objection}
 
 
 def resolve_objection(ctx: Context) -> dict[str, Any]:
@@ -223,13 +228,16 @@ def record_vote(ctx: Context) -> dict[str, Any]:
     name = text(ctx, "member_name", limit=100)
     if CommitteeVote.objects.filter(case=ctx.case, member_name=name).exists():
         raise ServiceError(errors.VOTE_TWICE, field="member_name")
-    CommitteeVote.objects.create(
-        case=ctx.case,
-        region_code=ctx.case.region_code,
-        member_name=name,
-        member_unit=text(ctx, "member_unit", limit=100),
-        vote=vote,
-        recorded_by=ctx.actor,
+    ctx.batch.add(
+        ctx.case,
+        CommitteeVote(
+            case=ctx.case,
+            region_code=ctx.case.region_code,
+            member_name=name,
+            member_unit=text(ctx, "member_unit", limit=100),
+            vote=vote,
+            recorded_by=ctx.actor,
+        ),
     )
     return {"member_name": name, "vote": vote}
 
@@ -254,10 +262,13 @@ def _instalments(ctx: Context, total: Decimal) -> list[dict[str, str]]:
         rows.append((amount, due))
     if sum(a for a, _ in rows) != total:
         raise ServiceError(errors.INSTALMENTS_SUM, field="instalments")
-    Instalment.objects.bulk_create(
-        Instalment(case=ctx.case, region_code=ctx.case.region_code, seq=i + 1, amount=a, due_on=d)
-        for i, (a, d) in enumerate(rows)
-    )
+    for i, (a, d) in enumerate(rows):
+        ctx.batch.add(
+            ctx.case,
+            Instalment(
+                case=ctx.case, region_code=ctx.case.region_code, seq=i + 1, amount=a, due_on=d
+            ),
+        )
     return [{"amount": str(a), "due_on": d.isoformat()} for a, d in rows]
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jiuzhu.cases.effects import township_limit
-from jiuzhu.cases.models import Case, CommitteeVote, HomeVisit, Objection, Vote
-from jiuzhu.registry.models import Member
+from jiuzhu.cases.models import Case, Vote
+
+if TYPE_CHECKING:
+    from jiuzhu.cases.batch import Batch
 
 NOTICE_KINDS = frozenset({"dibao", "tekun", "low_income", "rigid_expense"})
 ADULT_AGE = 18  # 《民法典》第十七条: minors are not posted (A-05)
@@ -42,18 +44,15 @@ def adult_born_by(today: dt.date) -> dt.date:
     )
 
 
-def _minors_only(case: Case, today: dt.date) -> bool:
-    members = Member.objects.filter(household=case.household, left_on__isnull=True)
-    births = list(members.values_list("birth_date", flat=True))
-    return bool(births) and all(b > adult_born_by(today) for b in births)
-
-
 class CaseFacts(Mapping[str, Any]):
     """What the guards of the transition tables read, each fact computed when a guard first
     asks for it (most transitions need none of the ones that query the database)."""
 
-    def __init__(self, case: Case, actor: Any, today: dt.date, payload: dict[str, Any]) -> None:
+    def __init__(
+        self, case: Case, actor: Any, today: dt.date, payload: dict[str, Any], batch: Batch
+    ) -> None:
         self.case, self.actor, self.today, self.payload = case, actor, today, payload
+        self.batch = batch
         self._known: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
@@ -71,7 +70,9 @@ class CaseFacts(Mapping[str, Any]):
 def _posted(f: CaseFacts) -> bool:
     case = f.case
     return (
-        case.proposal == "approve" and case.kind in NOTICE_KINDS and not _minors_only(case, f.today)
+        case.proposal == "approve"
+        and case.kind in NOTICE_KINDS
+        and not f.batch.fact("minors_only", case)
     )
 
 
@@ -86,7 +87,7 @@ def _covers(f: CaseFacts) -> bool:
 def _committee_agrees(f: CaseFacts) -> bool:
     if f.case.authority != "committee":
         return True
-    votes = list(CommitteeVote.objects.filter(case=f.case).values_list("vote", flat=True))
+    votes: list[str] = f.batch.fact("votes", f.case)
     return len(votes) >= MIN_VOTES and votes.count(Vote.FOR) * 2 > len(votes)
 
 
@@ -100,14 +101,12 @@ FACTS: dict[str, Callable[[CaseFacts], Any]] = {
     "investigated_by": lambda f: f.case.investigated_by_id,
     "materials_complete": lambda f: all(v != "missing" for v in f.case.checklist.values()),
     "authorized": lambda f: f.case.authorization_on is not None,
-    "visited": lambda f: _text("findings")(f) or HomeVisit.objects.filter(case=f.case).exists(),
+    "visited": lambda f: _text("findings")(f) or f.batch.fact("visited", f.case),
     "evaluated": lambda f: f.case.evaluation is not None,
     "notice_needed": _posted,
     "notice_skippable": lambda f: not _posted(f),
     "notice_over": lambda f: f.case.notice_to is not None and f.today >= f.case.notice_to,
-    "open_objections": lambda f: Objection.objects.filter(
-        case=f.case, resolved_at__isnull=True
-    ).count(),
+    "open_objections": lambda f: f.batch.fact("open_objections", f.case),
     "authority_matches": lambda f: actor_level(f.actor) == required_level(f.case),
     "committee_agrees": _committee_agrees,
     "is_committee": lambda f: f.case.authority == "committee",
@@ -117,5 +116,17 @@ FACTS: dict[str, Callable[[CaseFacts], Any]] = {
 }
 
 
-def case_facts(case: Case, actor: Any, today: dt.date, payload: dict[str, Any]) -> CaseFacts:
-    return CaseFacts(case, actor, today, payload)
+def case_facts(
+    case: Case,
+    actor: Any,
+    today: dt.date,
+    payload: dict[str, Any],
+    batch: Batch | None = None,
+) -> CaseFacts:
+    """The facts of one case; within a batch step, the batch loads the database-backed ones
+    for all its cases at once."""
+    if batch is None:
+        from jiuzhu.cases.batch import Batch
+
+        batch = Batch([case], actor, today)
+    return CaseFacts(case, actor, today, payload, batch)

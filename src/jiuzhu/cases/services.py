@@ -4,6 +4,8 @@ fund and case numbers. Each is one transaction with its transition-log and audit
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,7 @@ from django.utils import timezone
 from jiuzhu.accounts.roles import Can, capabilities_of
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases import errors
+from jiuzhu.cases.batch import Batch
 from jiuzhu.cases.deadlines import deadlines_on_create, deadlines_on_enter, refresh_due_on
 from jiuzhu.cases.effects import TEMPORARY, Context, effect_of, parse_amount
 from jiuzhu.cases.facts import case_facts
@@ -20,7 +23,6 @@ from jiuzhu.cases.flows import EVENTS_NEEDING_REASON, FLOWS, S, flow_of
 from jiuzhu.cases.models import (
     Case,
     CaseCounter,
-    CaseEvent,
     Channel,
     Kind,
     ReferralAid,
@@ -36,12 +38,18 @@ from jiuzhu.rules.procedure import checklist as checklist_of
 
 DOCUMENT_STATUSES = ("received", "committed", "missing")
 DECIDED = ("approved", "refused")
+READS_EVALUATION = frozenset({"propose"})  # others leave it deferred (read on demand)
 
 
 def case_number_next(*, township_code: str, year: int) -> str:
     """The next number of a township's year, e.g. 440104001-2026-000042: unique and without
     gaps. Must run inside the transaction that creates the case (the counter row stays
     locked until it commits; a rollback returns the number)."""
+    return case_numbers_next(township_code=township_code, year=year, count=1)[0]
+
+
+def case_numbers_next(*, township_code: str, year: int, count: int) -> list[str]:
+    """The next `count` numbers of a township's year, taken under one lock of its counter."""
     if not connection.in_atomic_block:
         raise RuntimeError("a case number is taken inside the transaction creating the case")
     # the row exists before it is locked: two first intakes of a year must not both insert
@@ -49,9 +57,10 @@ def case_number_next(*, township_code: str, year: int) -> str:
         [CaseCounter(township_code=township_code, year=year)], ignore_conflicts=True
     )
     counter = CaseCounter.objects.select_for_update().get(township_code=township_code, year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"{township_code}-{year}-{counter.last:06d}"
+    return [f"{township_code}-{year}-{n:06d}" for n in range(first, counter.last + 1)]
 
 
 def _require(actor: Any, capability: Can) -> None:
@@ -62,27 +71,10 @@ def _require(actor: Any, capability: Can) -> None:
 def _log(
     case: Case, actor: Any, event: str, before: str, data: dict[str, Any], note: str = ""
 ) -> None:
-    CaseEvent.objects.create(
-        case=case,
-        region_code=case.region_code,
-        event=event,
-        from_state=before,
-        to_state=case.state,
-        actor=actor,
-        actor_name=actor.get_username(),
-        at=timezone.now(),
-        note=note,
-        data=data,
-    )
-    audit_record(
-        actor=actor,
-        action=f"case.{event}",
-        object_type="case",
-        object_id=case.id,
-        region_code=case.region_code,
-        old={"state": before},
-        new={"state": case.state, **{k: v for k, v in data.items() if k != "snapshot"}},
-    )
+    """The transition row and the audit row of a change already saved."""
+    batch = Batch([case], actor, timezone.localdate())
+    batch.done(case, event, before, data, note)
+    batch.write()
 
 
 # intake ---------------------------------------------------------------------------------
@@ -147,69 +139,115 @@ def _validate_intake(
     return parse_amount(requested_amount, "requested_amount", required=kind in TEMPORARY)
 
 
-@transaction.atomic
-def case_create(
-    *,
-    actor: Any,
-    household: Household,
-    kind: str,
-    channel: str = "window",
-    applied_on: dt.date | None = None,
-    applicant: Member | None = None,
-    reason: str = "",
-    requested_amount: Any = None,
-    referral_aid: str = "",
-    checklist: dict[str, str] | None = None,
-    authorization_on: dt.date | None = None,
-    parent: Case | None = None,
-    today: dt.date | None = None,
-) -> Case:
+@dataclass
+class Intake:
+    """One application as a caseworker takes it at the window (or a batch brings it)."""
+
+    household: Household
+    kind: str
+    channel: str = "window"
+    applied_on: dt.date | None = None
+    applicant: Member | None = None
+    reason: str = ""
+    requested_amount: Any = None
+    referral_aid: str = ""
+    checklist: dict[str, str] | None = None
+    authorization_on: dt.date | None = None
+    parent: Case | None = None
+
+
+def case_create(*, actor: Any, today: dt.date | None = None, **intake: Any) -> Case:
     """One-window acceptance (A-01): any township accepts any kind; the accepting worker is
     recorded (首问负责). The household must be visible to the actor (area scope). An appeal
     names the decided case it contests (`parent`); a change report (D-02) opens a `review`."""
-    _require(actor, Can.HANDLE_CASES)
-    today = today or timezone.localdate()
-    household = Household.objects.filter(id=household.id).first()  # type: ignore[assignment]
+    created, refused = case_create_many(actor=actor, intakes=[Intake(**intake)], today=today)
+    if refused:
+        raise refused[0]
+    return created[0]
+
+
+def _intake_case(actor: Any, intake: Intake, household: Household | None, today: dt.date) -> Case:
     if household is None:
         raise ServiceError(registry_errors.REGION_OUTSIDE, field="household")
-    amount = _validate_intake(kind, referral_aid, channel, requested_amount, household, parent)
-    if applicant is not None and applicant.household_id != household.id:
+    kind = intake.kind
+    amount = _validate_intake(
+        kind, intake.referral_aid, intake.channel, intake.requested_amount, household, intake.parent
+    )
+    if intake.applicant is not None and intake.applicant.household_id != household.id:
         raise ServiceError(errors.APPLICANT_NOT_MEMBER, field="applicant")
-    applied_on = applied_on or today
+    applied_on = intake.applied_on or today
     if applied_on > today:
         raise ServiceError(errors.DATE_IN_FUTURE, field="applied_on")
-    if authorization_on is not None and authorization_on > today:
+    if intake.authorization_on is not None and intake.authorization_on > today:
         raise ServiceError(errors.DATE_IN_FUTURE, field="authorization_on")
-    statuses = dict(checklist or {})
-    if authorization_on is not None:
+    statuses = dict(intake.checklist or {})
+    if intake.authorization_on is not None:
         statuses.setdefault("verification_authorization", "received")
-    township = _township_of(household, actor)
     case = Case(
-        number=case_number_next(township_code=township, year=today.year),
         kind=kind,
-        referral_aid=referral_aid if kind == "referral" else "",
+        referral_aid=intake.referral_aid if kind == "referral" else "",
         state=flow_of(kind).initial,
         household=household,
-        applicant=applicant,
+        applicant=intake.applicant,
         region_code=household.region_code,
-        township_code=township,
-        channel=channel,
+        township_code=_township_of(household, actor),
+        channel=intake.channel,
         applied_on=applied_on,
-        reason=reason.strip()[:2000],
+        reason=intake.reason.strip()[:2000],
         requested_amount=amount,
         checklist=checklist_normalise(
             kind=kind, household=household, statuses=statuses, today=today
         ),
-        authorization_on=authorization_on,
+        authorization_on=intake.authorization_on,
         accepted_by=actor,
-        parent=parent,
+        parent=intake.parent,
         synthetic=household.synthetic,
     )
     deadlines_on_create(case, today)
     refresh_due_on(case)
-    case.save()
-    _log(case, actor, "accept", "", {"kind": kind, "number": case.number, "channel": channel})
     return case
+
+
+@transaction.atomic
+def case_create_many(
+    *, actor: Any, intakes: list[Intake], today: dt.date | None = None
+) -> tuple[list[Case], dict[int, ServiceError]]:
+    """Several applications accepted in one transaction (the same checks as `case_create`,
+    for a batch such as a disaster's intake or review cases opened from a list): the cases
+    created, and the position of each refused one with its reason. Numbers are taken per
+    township under one lock, gap-free; the cases, their transition rows and audit rows are
+    inserted in bulk."""
+    _require(actor, Can.HANDLE_CASES)
+    today = today or timezone.localdate()
+    visible = Household.objects.in_bulk({i.household.id for i in intakes})  # area scope
+    created: list[Case] = []
+    refused: dict[int, ServiceError] = {}
+    for index, intake in enumerate(intakes):
+        try:
+            created.append(_intake_case(actor, intake, visible.get(intake.household.id), today))
+        except ServiceError as exc:
+            refused[index] = exc
+    by_township: dict[str, list[Case]] = defaultdict(list)
+    for case in created:
+        by_township[case.township_code].append(case)
+    for township in sorted(by_township):  # one lock order: no deadlock between batches
+        numbers = case_numbers_next(
+            township_code=township, year=today.year, count=len(by_township[township])
+        )
+        for case, number in zip(by_township[township], numbers, strict=True):
+            case.number = number
+    Case.objects.bulk_create(created, batch_size=1000)
+    batch = Batch(created, actor, today)
+    for case in created:
+        batch.done(
+            case,
+            "accept",
+            "",
+            {"kind": case.kind, "number": case.number, "channel": case.channel},
+            "",
+        )
+    batch.write()
+    return created, refused
 
 
 # transitions ----------------------------------------------------------------------------
@@ -228,42 +266,95 @@ def case_act(
     two simultaneous approvals exactly one happens; the other is told the case moved on
     (SECURITY.md 15). Refused → TransitionRefused or ServiceError, and nothing changes."""
     today = today or timezone.localdate()
-    payload = dict(payload or {})
     with transaction.atomic():
         locked = Case.objects.select_for_update().filter(id=case.id).first()
         if locked is None:
             raise ServiceError(registry_errors.REGION_OUTSIDE)
-        state_label = locked.state_label
-        if expected_state is not None and locked.state != expected_state:
-            raise TransitionRefused(errors.CASE_MOVED_ON.format(state=state_label))
-        flow = flow_of(locked.kind)
-        transition = flow.find(locked.state, event)
-        if transition is None:
-            label = next(
-                (t.label for f in FLOWS.values() for t in f.transitions if t.event == event), event
-            )
-            raise TransitionRefused(str(NOT_POSSIBLE).format(state=state_label, event=label))
-        capabilities = (
-            frozenset(str(c) for c in capabilities_of(actor.role))
-            if actor.is_active
-            else frozenset()
+        done, refused = _step(actor, [locked], event, payload or {}, today, expected_state)
+        if refused:
+            raise refused[locked.id]
+    return done[0]
+
+
+def case_act_many(
+    *,
+    actor: Any,
+    case_ids: list[int],
+    event: str,
+    payload: dict[str, Any] | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[Case], dict[int, str]]:
+    """The same event on several cases (批量审批 from the approval queue, posting a batch of
+    notices, a township's evaluations), set-based: the cases are locked in id order in one
+    query, every check of `case_act` runs per case, and what the cases read and write is
+    loaded and written for all at once (cases/batch.py). A case refused (moved on, not
+    allowed, a guard) is reported with its reason and the others go ahead."""
+    today = today or timezone.localdate()
+    locking = Case.objects.select_for_update().filter(id__in=case_ids).order_by("id")
+    if event not in READS_EVALUATION:  # the largest column, needed by one step
+        locking = locking.defer("evaluation")
+    with transaction.atomic():
+        done, failures = _step(actor, list(locking), event, payload or {}, today, None)
+    refused = {i: getattr(e, "message", None) or str(e) for i, e in failures.items()}
+    for missing in set(case_ids) - {c.id for c in done} - set(refused):
+        refused[missing] = str(errors.CASE_MISSING)
+    return done, refused
+
+
+def _step(
+    actor: Any,
+    cases: list[Case],
+    event: str,
+    payload: dict[str, Any],
+    today: dt.date,
+    expected_state: str | None,
+) -> tuple[list[Case], dict[int, TransitionRefused | ServiceError]]:
+    """One event on locked cases, inside the caller's transaction: the cases it was taken
+    on (written) and the refused ones with the reason; a refused case keeps nothing."""
+    batch = Batch(cases, actor, today)
+    capabilities = (
+        frozenset(str(c) for c in capabilities_of(actor.role)) if actor.is_active else frozenset()
+    )
+    refused: dict[int, TransitionRefused | ServiceError] = {}
+    for case in cases:
+        try:
+            _transition(batch, case, event, dict(payload), capabilities, expected_state)
+        except (TransitionRefused, ServiceError) as exc:
+            refused[case.id] = exc
+            batch.discard(case)
+    return batch.write(), refused
+
+
+def _transition(
+    batch: Batch,
+    case: Case,
+    event: str,
+    payload: dict[str, Any],
+    capabilities: frozenset[str],
+    expected_state: str | None,
+) -> None:
+    if expected_state is not None and case.state != expected_state:
+        raise TransitionRefused(errors.CASE_MOVED_ON.format(state=case.state_label))
+    flow = flow_of(case.kind)
+    transition = flow.find(case.state, event)
+    if transition is None:
+        label = next(
+            (t.label for f in FLOWS.values() for t in f.transitions if t.event == event), event
         )
-        if transition.capability not in capabilities:
-            raise TransitionRefused(str(NEEDS_CAPABILITY).format(event=transition.label))
-        if event in EVENTS_NEEDING_REASON and not str(payload.get("reason") or "").strip():
-            raise ServiceError(errors.REASON_REQUIRED, field="reason")
-        before = locked.state
-        ctx = Context(locked, actor, payload, today)
-        facts = case_facts(locked, actor, today, payload)
-        flow.apply(before, event, capabilities, facts)  # the guards, before any effect
-        data = effect_of(event)(ctx)
-        locked.state = transition.target
-        deadlines_on_enter(locked, before, today)
-        refresh_due_on(locked)
-        locked.save()
-        note = str(payload.get("reason") or payload.get("note") or "")[:2000]
-        _log(locked, actor, event, before, data, note=note)
-    return locked
+        raise TransitionRefused(str(NOT_POSSIBLE).format(state=case.state_label, event=label))
+    if transition.capability not in capabilities:
+        raise TransitionRefused(str(NEEDS_CAPABILITY).format(event=transition.label))
+    if event in EVENTS_NEEDING_REASON and not str(payload.get("reason") or "").strip():
+        raise ServiceError(errors.REASON_REQUIRED, field="reason")
+    before = case.state
+    facts = case_facts(case, batch.actor, batch.today, payload, batch)
+    flow.apply(before, event, capabilities, facts)  # the guards, before any effect
+    data = effect_of(event)(Context(case, batch.actor, payload, batch.today, batch))
+    case.state = transition.target
+    deadlines_on_enter(case, before, batch.today)
+    refresh_due_on(case)
+    note = str(payload.get("reason") or payload.get("note") or "")[:2000]
+    batch.done(case, event, before, data, note)
 
 
 def case_checklist_update(
@@ -333,30 +424,3 @@ def reserve_top_up(*, actor: Any, township_code: str, amount: Any, note: str = "
         new={"amount": str(value), "balance": str(fund.balance)},
     )
     return fund
-
-
-def case_act_many(
-    *,
-    actor: Any,
-    case_ids: list[int],
-    event: str,
-    payload: dict[str, Any] | None = None,
-    today: dt.date | None = None,
-) -> tuple[list[Case], dict[int, str]]:
-    """The same event on several cases (批量审批 from the approval queue, posting a batch of
-    notices): each case through `case_act`, each in its own savepoint, all in one
-    transaction. A case refused (moved on, not allowed, a guard) is reported with its reason
-    and the others go ahead."""
-    done: list[Case] = []
-    refused: dict[int, str] = {}
-    with transaction.atomic():
-        for case in Case.objects.filter(id__in=case_ids).order_by("id"):
-            try:
-                done.append(
-                    case_act(actor=actor, case=case, event=event, payload=payload, today=today)
-                )
-            except (TransitionRefused, ServiceError) as exc:
-                refused[case.id] = getattr(exc, "message", None) or str(exc)
-        for missing in set(case_ids) - {c.id for c in done} - set(refused):
-            refused[missing] = str(errors.CASE_MISSING)
-    return done, refused

@@ -10,9 +10,10 @@ from jiuzhu.accounts.roles import Can
 from jiuzhu.registry import errors
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.models import Household
-from jiuzhu.registry.selectors import household_snapshot
-from jiuzhu.rules.errors import RulesError
+from jiuzhu.registry.selectors import household_snapshots
+from jiuzhu.rules.errors import InputError, RulesError
 from jiuzhu.rules.evaluate import Evaluator
+from jiuzhu.rules.household import Household as RulesHousehold
 from jiuzhu.rules.household import parse_household
 
 
@@ -27,12 +28,33 @@ def household_evaluate(
 ) -> dict[str, Any]:
     """The decision and its explanation for the household's facts on `as_of`. A read: the
     result is not stored (a case freezes its own snapshot, issue #4)."""
+    result = households_evaluate(actor=actor, households=[household], as_of=as_of, explain=explain)
+    outcome = result[household.id]
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+def households_evaluate(
+    *, actor: Any, households: list[Household], as_of: dt.date, explain: bool = True
+) -> dict[int, dict[str, Any] | ServiceError]:
+    """Decisions for several households in one engine run (a batch of cases): household id →
+    the decision with its snapshot, or the ServiceError saying why it cannot be made."""
     if actor is not None and not actor.can(Can.EVALUATE):
         raise ServiceError(errors.NOT_ALLOWED)
-    snapshot = household_snapshot(household, as_of)
-    try:
-        decision = evaluator().evaluate(parse_household(snapshot), as_of, explain=explain)
-    except RulesError as exc:
-        raise ServiceError(str(exc)) from None
-    decision["snapshot"] = snapshot
-    return decision
+    snapshots = household_snapshots(households, as_of)
+    out: dict[int, dict[str, Any] | ServiceError] = {}
+    parsed: list[tuple[int, RulesHousehold]] = []
+    for household in households:
+        try:
+            parsed.append((household.id, parse_household(snapshots[household.id])))
+        except RulesError as exc:
+            out[household.id] = ServiceError(str(exc))
+    decisions = evaluator().evaluate_many([p for _, p in parsed], as_of, explain=explain)
+    for (household_id, _), decision in zip(parsed, decisions, strict=True):
+        if isinstance(decision, InputError):
+            out[household_id] = ServiceError(str(decision))
+        else:
+            decision["snapshot"] = snapshots[household_id]
+            out[household_id] = decision
+    return out

@@ -7,7 +7,7 @@ The decision of one household is a row of the same frame a bulk run writes, so t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -52,38 +52,65 @@ class Evaluator:
         self, household: Household, as_of: dt.date, *, explain: bool = False
     ) -> dict[str, Any]:
         """The decision JSON for one validated household; InputError when it cannot be made."""
-        try:
-            caseload = from_households([household], self.regions)
-        except UnknownRegion as exc:
-            raise InputError(str(exc), ref=household.ref, field="region") from None
-        problems = check_dates(caseload, as_of)
-        if problems:
-            field, why = problems[0]
-            raise InputError(why, ref=household.ref, field=field)
-        compiled = self.engine.compile(caseload.households["county"].to_list(), as_of)
-        if compiled.errors:
-            raise InputError(next(iter(compiled.errors.values())), ref=household.ref)
-        cols = self._run(caseload, compiled)
-        frame = decisions_frame(self.params, cols, compiled)
-        decision = decision_json(frame.row(0, named=True))
-        if explain:
-            steps = explanation(in_rule_book_order(CATALOGUE), cols, compiled)
-            aid = aid_parameter(
-                self.params, compiled.counties[0], decision["primary_category"], as_of
-            )
-            steps.append(
-                {
-                    "rule": "C-08",
-                    "step": "specialized_aid",
-                    "label_zh": "该层级可获得的专项救助",
-                    "label_en": "Specialized aid this layer opens",
-                    "level": "household",
-                    "value": decision["specialized_aid"],
-                    "parameters": [aid.as_dict()] if aid else [],
-                }
-            )
-            decision["explanation"] = steps
-        return decision
+        result = self.evaluate_many([household], as_of, explain=explain)[0]
+        if isinstance(result, InputError):
+            raise result
+        return result
+
+    def evaluate_many(
+        self, households: Sequence[Household], as_of: dt.date, *, explain: bool = False
+    ) -> list[dict[str, Any] | InputError]:
+        """Decision JSONs (with explanations if asked) for several validated households in
+        one run of the engine, in input order; a household that cannot be decided gets its
+        InputError in its place. `evaluate` is this with one household, so a batch of cases
+        and a single case cannot disagree."""
+        results: list[dict[str, Any] | InputError | None] = [None] * len(households)
+        known: list[int] = []
+        for i, household in enumerate(households):
+            try:
+                self.regions.leaf_of(household.region)
+                known.append(i)
+            except UnknownRegion as exc:
+                results[i] = InputError(str(exc), ref=household.ref, field="region")
+        caseload = from_households([households[i] for i in known], self.regions)
+        for index, (field, why) in check_dates(caseload, as_of).items():
+            results[known[index]] = InputError(why, ref=households[known[index]].ref, field=field)
+        compiled = self.engine.compile(caseload.households["county"].unique().to_list(), as_of)
+        counties = caseload.households["county"].to_list()
+        for index, county in enumerate(counties):
+            if county in compiled.errors and results[known[index]] is None:
+                ref = households[known[index]].ref
+                results[known[index]] = InputError(compiled.errors[county], ref=ref)
+        keep = np.array([results[i] is None for i in known], dtype=bool)
+        rows = [(i, county) for i, county, k in zip(known, counties, keep, strict=True) if k]
+        if rows:
+            caseload = caseload.take(keep) if not keep.all() else caseload
+            cols = self._run(caseload, compiled)
+            frame = decisions_frame(self.params, cols, compiled)
+            steps = explanations(in_rule_book_order(CATALOGUE), cols, compiled) if explain else []
+            for position, ((i, county), row) in enumerate(
+                zip(rows, frame.iter_rows(named=True), strict=True)
+            ):
+                decision = decision_json(row)
+                if explain:
+                    decision["explanation"] = [
+                        *steps[position],
+                        self._aid_step(county, decision, as_of),
+                    ]
+                results[i] = decision
+        return [r for r in results if r is not None]
+
+    def _aid_step(self, county: str, decision: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+        aid = aid_parameter(self.params, county, decision["primary_category"], as_of)
+        return {
+            "rule": "C-08",
+            "step": "specialized_aid",
+            "label_zh": "该层级可获得的专项救助",
+            "label_en": "Specialized aid this layer opens",
+            "level": "household",
+            "value": decision["specialized_aid"],
+            "parameters": [aid.as_dict()] if aid else [],
+        }
 
     # -- a caseload --------------------------------------------------------------------
     def evaluate_caseload(
@@ -354,37 +381,46 @@ def _param_dict(compiled: CompiledParams, county: str, name: str) -> dict[str, A
     return dict(compiled.extras[key])
 
 
-def explanation(
+def explanations(
     steps: list[Step], cols: dict[Level, pl.DataFrame], compiled: CompiledParams
-) -> list[dict[str, Any]]:
-    """Every named step of a one-household run: rule ID, labels, value, parameters used."""
-    county = compiled.counties[0]
+) -> list[list[dict[str, Any]]]:
+    """Every named step of a run, per household: rule ID, labels, value, parameters used.
+    Each step's column is read once and dealt out to its households by their row indexes."""
+    n = cols["household"].height
+    counties = [compiled.counties[i] for i in cols["household"]["_cidx"].to_list()]
     member_refs = cols["member"]["ref"].to_list()
-    out: list[dict[str, Any]] = []
+    member_hh = cols["member"]["hh"].to_list()
+    members_of: list[list[int]] = [[] for _ in range(n)]
+    for index, hh in enumerate(member_hh):
+        members_of[hh].append(index)
+    owners = cols["supporter"]["member"].to_list() if cols["supporter"].height else []
+    supporters_of: list[list[int]] = [[] for _ in range(n)]
+    for index, owner in enumerate(owners):
+        supporters_of[member_hh[owner]].append(index)
+    out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     for step in steps:
         if not step.output:
             continue
-        series = cols[step.level][step.name]
-        entry: dict[str, Any] = {
+        values = [_render(step, v) for v in cols[step.level][step.name].to_list()]
+        head: dict[str, Any] = {
             "rule": step.rule_id,
             "step": step.name,
             "label_zh": step.label_zh,
             "label_en": step.label_en,
             "level": step.level,
         }
-        if step.level == "household":
-            entry["value"] = _render(step, series[0])
-        elif step.level == "member":
-            entry["values"] = {
-                ref: _render(step, v) for ref, v in zip(member_refs, series.to_list(), strict=True)
-            }
-        else:
-            owners = cols["supporter"]["member"].to_list()
-            entry["values"] = [
-                {"member": member_refs[o], "value": _render(step, v)}
-                for o, v in zip(owners, series.to_list(), strict=True)
-            ]
-        if step.params:
-            entry["parameters"] = [_param_dict(compiled, county, p) for p in step.params]
-        out.append(entry)
+        for hh in range(n):
+            entry = dict(head)
+            if step.level == "household":
+                entry["value"] = values[hh]
+            elif step.level == "member":
+                entry["values"] = {member_refs[m]: values[m] for m in members_of[hh]}
+            else:
+                entry["values"] = [
+                    {"member": member_refs[owners[s]], "value": values[s]}
+                    for s in supporters_of[hh]
+                ]
+            if step.params:
+                entry["parameters"] = [_param_dict(compiled, counties[hh], p) for p in step.params]
+            out[hh].append(entry)
     return out

@@ -72,12 +72,20 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     N working days from the day a file is received."""
     if days < 0:
         raise ValueError("days must not be negative")
-    day, counted = start, 0
-    while counted < days:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return day
+    if days == 0:
+        return start
+    year, remaining = start.year, days
+    if start == dt.date(year, 12, 31):  # counting starts in the next year
+        year, index = year + 1, 0
+        working = _working_days_of(year)
+    else:
+        working = _working_days_of(year)
+        index = bisect.bisect_right(working, start)  # the first working day after start
+    while remaining > len(working) - index:  # walk the cached lists, a year at a time
+        remaining -= len(working) - index
+        year, index = year + 1, 0
+        working = _working_days_of(year)
+    return working[index + remaining - 1]
 
 
 @cache

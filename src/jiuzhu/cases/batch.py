@@ -1,0 +1,182 @@
+"""One step over many cases, set-based: what every transition reads from the database is
+loaded once for the whole batch, and what it writes is written in bulk.
+
+`case_act` is a batch of one and `case_act_many` (批量审批, posting a list of notices, a
+township's evaluations) a batch of many: the same checks, guards and effects run per case in
+Python, but the queries do not grow with the number of cases — a loader runs the first time
+any case of the batch asks for its fact, for every case at once; the new rows (visits,
+objections, votes, instalments, transition log) are inserted together and the audit rows
+appended to the hash chain under one lock (issue #4: 10,000 cases to decision in a minute).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Count, Model
+from django.utils import timezone
+
+from jiuzhu.audit.services import audit_record_many
+from jiuzhu.cases.facts import adult_born_by
+from jiuzhu.cases.models import Case, CaseEvent, CommitteeVote, HomeVisit, Objection
+from jiuzhu.db import bulk_insert, bulk_set
+from jiuzhu.registry.errors import ServiceError
+from jiuzhu.registry.evaluation import households_evaluate
+from jiuzhu.registry.models import Household, Member
+
+
+def _minors_only(batch: Batch) -> dict[int, bool]:
+    births: dict[int, list[dt.date]] = defaultdict(list)
+    for household_id, born in Member.unscoped.filter(
+        household_id__in={c.household_id for c in batch.cases}, left_on__isnull=True
+    ).values_list("household_id", "birth_date"):
+        births[household_id].append(born)
+    cutoff = adult_born_by(batch.today)
+    only = {h: bool(b) and all(d > cutoff for d in b) for h, b in births.items()}
+    return {c.id: only.get(c.household_id, False) for c in batch.cases}
+
+
+def _visited(batch: Batch) -> dict[int, bool]:
+    seen = set(HomeVisit.objects.filter(case_id__in=batch.ids).values_list("case_id", flat=True))
+    return {i: i in seen for i in batch.ids}
+
+
+def _open_objections(batch: Batch) -> dict[int, int]:
+    counts = dict(
+        Objection.objects.filter(case_id__in=batch.ids, resolved_at__isnull=True)
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .values_list("case_id", "n")
+    )
+    return {i: counts.get(i, 0) for i in batch.ids}
+
+
+def _votes(batch: Batch) -> dict[int, list[str]]:
+    votes: dict[int, list[str]] = {i: [] for i in batch.ids}
+    for case_id, vote in CommitteeVote.objects.filter(case_id__in=batch.ids).values_list(
+        "case_id", "vote"
+    ):
+        votes[case_id].append(vote)
+    return votes
+
+
+def _evaluations(batch: Batch) -> dict[int, dict[str, Any] | ServiceError]:
+    """The rules engine once for all the batch's households, each as of the batch's day."""
+    households = Household.unscoped.in_bulk({c.household_id for c in batch.cases})
+    decided = households_evaluate(
+        actor=batch.actor, households=list(households.values()), as_of=batch.today
+    )
+    return {c.id: decided[c.household_id] for c in batch.cases}
+
+
+LOADERS: dict[str, Callable[[Batch], dict[int, Any]]] = {
+    "minors_only": _minors_only,
+    "visited": _visited,
+    "open_objections": _open_objections,
+    "votes": _votes,
+    "evaluation": _evaluations,
+}
+CHANGEABLE = [
+    f.attname
+    for f in Case._meta.concrete_fields
+    if not f.primary_key and f.attname not in ("created_at", "updated_at")
+]
+
+
+def _copied(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+class Batch:
+    """The cases of one step, locked by the caller, with their loaded facts and the rows
+    their effects add."""
+
+    def __init__(self, cases: list[Case], actor: Any, today: dt.date) -> None:
+        self.cases, self.actor, self.today = cases, actor, today
+        self.ids = [c.id for c in cases]
+        self._loaded: dict[str, dict[int, Any]] = {}
+        self._before = {c.id: self._values(c) for c in cases}
+        self._rows: dict[int, list[Model]] = defaultdict(list)
+        self._done: list[tuple[Case, str, str, dict[str, Any], str]] = []
+
+    def fact(self, name: str, case: Case) -> Any:
+        """A fact read from the database, loaded for every case of the batch at first use."""
+        if name not in self._loaded:
+            self._loaded[name] = LOADERS[name](self)
+        return self._loaded[name][case.id]
+
+    def add(self, case: Case, row: Model) -> Model:
+        """A row the case's effect creates; inserted with the others if the step succeeds
+        (its id is in the transition log once written)."""
+        self._rows[case.id].append(row)
+        return row
+
+    def discard(self, case: Case) -> None:
+        """The step was refused for this case: none of its rows are written."""
+        self._rows.pop(case.id, None)
+
+    def done(self, case: Case, event: str, before: str, data: dict[str, Any], note: str) -> None:
+        self._done.append((case, event, before, data, note))
+
+    @staticmethod
+    def _values(case: Case) -> dict[str, Any]:
+        """The columns loaded (a deferred one is not read: that would be a query per case),
+        JSON ones shallow-copied, so that a dict changed in place still differs."""
+        return {name: _copied(case.__dict__[name]) for name in CHANGEABLE if name in case.__dict__}
+
+    def write(self) -> list[Case]:
+        """Everything of the cases whose step succeeded, in bulk: their changed columns, the
+        rows their effects added, one transition row and one audit row each."""
+        if not self._done:
+            return []
+        now = timezone.now()
+        changed: set[str] = set()
+        for case, *_ in self._done:
+            loaded = self._before[case.id]
+            changed.update(
+                name
+                for name, value in self._values(case).items()
+                if name not in loaded or loaded[name] != value
+            )
+            case.updated_at = now
+        if changed:
+            bulk_set([c for c, *_ in self._done], [*sorted(changed), "updated_at"])
+        by_model: dict[type[Model], list[Model]] = defaultdict(list)
+        for case, *_ in self._done:
+            for row in self._rows.get(case.id, []):
+                by_model[type(row)].append(row)
+        for model, rows in by_model.items():
+            model._default_manager.bulk_create(rows, batch_size=1000)
+        events, audits = [], []
+        for case, event, before, data, note in self._done:
+            plain = {k: (v.pk if isinstance(v, Model) else v) for k, v in data.items()}
+            events.append(
+                CaseEvent(
+                    case=case,
+                    region_code=case.region_code,
+                    event=event,
+                    from_state=before,
+                    to_state=case.state,
+                    actor=self.actor,
+                    actor_name=self.actor.get_username(),
+                    at=now,
+                    note=note,
+                    data=plain,
+                )
+            )
+            audits.append(
+                {
+                    "action": f"case.{event}",
+                    "object_type": "case",
+                    "object_id": case.id,
+                    "region_code": case.region_code,
+                    "old": {"state": before},
+                    "new": {"state": case.state, **plain},
+                }
+            )
+        bulk_insert(events)
+        audit_record_many(actor=self.actor, changes=audits)
+        return [c for c, *_ in self._done]

@@ -1,0 +1,71 @@
+"""bulk_set: many rows' columns in one statement, every column type round-tripping (on
+PostgreSQL a JSON document or COPY, on SQLite Django's bulk_update)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from jiuzhu import db
+from jiuzhu.cases.models import Case
+from tests.cases.conftest import TODAY, accept
+from tests.factories import make_household, make_user
+
+
+@pytest.mark.parametrize("copy_from", [1, 1000], ids=["through COPY", "as one document"])
+def test_every_column_type_round_trips(
+    caseworker: Any, gd_area: str, copy_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "COPY_FROM", copy_from)
+    cw = caseworker
+    household = make_household(cw, gd_area + "001")
+    leader = make_user("township_leader", gd_area, username="gd-leader")
+    cases = [accept(cw, household), accept(cw, household, "temporary_expense",
+                                           requested_amount="10.00")]  # fmt: skip
+    first, second = cases
+    first.evaluation = {"名称": "低保", "amount": "1.05", "nested": [1, None, {"a": True}]}
+    first.decided_amount = Decimal("1234.56")
+    first.due_on = dt.date(2028, 2, 29)
+    first.due_provisional = True
+    first.decided_by = leader
+    first.opinion = 'it\'s "quoted", 含逗号, and\nnewline'
+    second.evaluation = None
+    second.decided_amount = None
+    second.due_on = None
+    second.due_provisional = False
+    second.decided_by = None
+    second.opinion = ""
+    fields = ["evaluation", "decided_amount", "due_on", "due_provisional", "decided_by_id",
+              "opinion"]  # fmt: skip
+    db.bulk_set(cases, fields)
+    for case in cases:
+        stored = Case.unscoped.get(id=case.id)
+        assert [getattr(stored, f) for f in fields] == [getattr(case, f) for f in fields]
+    assert Case.unscoped.get(id=first.id).applied_on == TODAY  # other columns untouched
+
+
+def test_nothing_to_write_is_no_statement() -> None:
+    db.bulk_set([], ["state"])
+
+
+def test_bulk_insert_writes_every_row_in_order(caseworker: Any, gd_area: str) -> None:
+    """COPY on PostgreSQL: JSON, dates and the foreign key as given, ids in list order."""
+    from django.utils import timezone
+
+    from jiuzhu.cases.models import CaseEvent
+
+    case = accept(caseworker, make_household(caseworker, gd_area + "001"))
+    rows = [
+        CaseEvent(case=case, region_code=case.region_code, event=f"e{i}", from_state="a",
+                  to_state="b", actor=caseworker, actor_name="x", at=timezone.now(),
+                  note="tab\there", data={"i": i, "名": "值"})
+        for i in range(3)
+    ]  # fmt: skip
+    db.bulk_insert(rows)
+    stored = list(CaseEvent.unscoped.filter(event__startswith="e").order_by("id"))
+    assert [(e.event, e.data, e.note) for e in stored] == [
+        (f"e{i}", {"i": i, "名": "值"}, "tab\there") for i in range(3)
+    ]
