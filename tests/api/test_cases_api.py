@@ -295,6 +295,36 @@ def test_a_caseworker_of_another_township_gets_404_for_the_case(
     assert Case.unscoped.get(id=case_id).state == "accepted"
 
 
+def test_a_batch_of_approvals_does_the_allowed_and_lists_the_rest_with_reasons(
+    people: dict[str, Any], gd_area: str
+) -> None:
+    """批量审批 through the API: ready cases are approved at once; a case not ready, one of
+    another area and a missing one are listed as refused, each with its reason."""
+    cw, leader = as_(people["caseworker"]), as_(people["leader"])
+    ready = [
+        _to_ready(people, make_household(people["caseworker"], gd_area + "001", members=2))
+        for _ in range(2)
+    ]
+    fresh = _intake(cw, make_household(people["caseworker"], gd_area + "001"))["id"]
+    other = make_user("township_caseworker", "440104002", username="gd-neighbour")
+    elsewhere = _intake(as_(other), make_household(other, "440104002001"))["id"]
+    ids = [*ready, fresh, elsewhere, MISSING, ready[0]]
+    response = leader.post("/cases/batch/approve", {"case_ids": ids})
+    assert response.status_code == 200, response.content.decode()
+    body = response.json()
+    assert sorted(d["id"] for d in body["done"]) == sorted(ready)
+    assert {d["state"] for d in body["done"]} == {"approved"}
+    refused = {r["case_id"]: r["reason"] for r in body["refused"]}
+    assert set(refused) == {fresh, elsewhere, MISSING}
+    assert refused[elsewhere] == refused[MISSING]  # outside the area reads as missing
+    assert "不能进行" in refused[fresh]
+    assert Case.unscoped.get(id=fresh).state == "accepted"
+    assert CaseEvent.unscoped.filter(case_id__in=ready, event="approve").count() == 2
+    assert_problem(cw.post("/cases/batch/approve", {"case_ids": ready}), 403)
+    assert_problem(leader.post("/cases/batch/approve", {"case_ids": []}), 422)
+    assert_problem(leader.post("/cases/batch/approve", {"case_ids": ["1"]}), 422)
+
+
 # -- the schema ----------------------------------------------------------------------------
 def test_each_event_has_its_own_endpoint_body_and_operation_id(api: Api) -> None:
     schema = api.client.get(f"{API}/openapi.json").json()

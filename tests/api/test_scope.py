@@ -211,6 +211,7 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "GET /reserve-funds/{township_code}": Can.VIEW_HOUSEHOLDS,
     "POST /reserve-funds/{township_code}/top-ups": Can.MANAGE_RESERVE,
     **{f"POST /cases/{{case_id}}/actions/{e}": need for e, need in CASE_EVENTS.items()},
+    **{f"POST /cases/batch/{e}": need for e, need in CASE_EVENTS.items()},
 }
 
 
@@ -243,6 +244,10 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
         "POST /reserve-funds/{township_code}/top-ups": ("", {"amount": "1.00"}),
         **{
             f"POST /cases/{{case_id}}/actions/{e}": ("", CASE_EVENT_BODIES.get(e, {}))
+            for e in CASE_EVENTS
+        },
+        **{
+            f"POST /cases/batch/{e}": ("", {"case_ids": [1], **CASE_EVENT_BODIES.get(e, {})})
             for e in CASE_EVENTS
         },
     }

@@ -321,3 +321,44 @@ def action_body(event: str) -> type[ActionIn]:
         name = "Case" + "".join(part.title() for part in event.split("_")) + "In"
         _made[event] = type(name, (base,), {"__doc__": base.__doc__, "__module__": __name__})
     return _made[event]
+
+
+BATCH_MAX = 1000
+
+
+class BatchDoneOut(Schema):
+    id: int
+    number: str
+    state: str
+
+
+class BatchRefusedOut(Schema):
+    case_id: int
+    reason: str = Field(description="为何未办理（状态不符、无权办理、条件不满足或不存在）")
+
+
+class BatchOut(Schema):
+    done: list[BatchDoneOut]
+    refused: list[BatchRefusedOut]
+
+
+_batches: dict[str, type[ActionIn]] = {}
+
+
+def batch_body(event: str) -> type[ActionIn]:
+    """The event's body plus the cases it is taken on (`Case<Event>BatchIn`)."""
+    if event not in _batches:
+        base = action_body(event)
+        name = base.__name__.removesuffix("In") + "BatchIn"
+        annotations = {
+            "case_ids": Annotated[
+                list[Id],
+                Field(min_length=1, max_length=BATCH_MAX, description="案件 ID，最多 1000 件"),
+            ]
+        }
+        _batches[event] = type(
+            name,
+            (base,),
+            {"__annotations__": annotations, "__module__": __name__, "__doc__": base.__doc__},
+        )
+    return _batches[event]

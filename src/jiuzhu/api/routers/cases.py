@@ -26,6 +26,9 @@ from jiuzhu.accounts.roles import Can, capabilities_of
 from jiuzhu.api.auth import actor, require
 from jiuzhu.api.case_schemas import (
     ActionIn,
+    BatchDoneOut,
+    BatchOut,
+    BatchRefusedOut,
     CaseDetailOut,
     CaseIn,
     CasePage,
@@ -35,6 +38,7 @@ from jiuzhu.api.case_schemas import (
     ReserveOut,
     TopUpIn,
     action_body,
+    batch_body,
 )
 from jiuzhu.api.idempotency import idempotent
 from jiuzhu.api.problems import ProblemError
@@ -351,6 +355,51 @@ for _event in all_events():
             "value refused → 422 naming the field; the role cannot take this event → 403."
         ),
     )(idempotent(_action(_event)))
+
+
+def _batch(event: str) -> Callable[..., Any]:
+    """The view of one event on a list of cases (批量审批 and other list work): every case
+    is checked as by the single endpoint; the refused ones are listed with the reason and
+    the others done, all in one transaction (cases/batch.py)."""
+    body = batch_body(event)
+    needs = EVENT_CAPABILITIES[event]
+
+    def view(request: HttpRequest, payload: ActionIn) -> BatchOut:
+        user = actor(request)
+        if not needs & _capabilities(user):
+            raise ProblemError(403)
+        data = payload.model_dump(exclude={"expected_state", "case_ids"}, exclude_none=True)
+        ids = list(dict.fromkeys(payload.case_ids))  # type: ignore[attr-defined]
+        with _refusals():
+            done, refused = services.case_act_many(
+                actor=user, case_ids=ids, event=event, payload=data
+            )
+        return BatchOut(
+            done=[BatchDoneOut(id=c.id, number=c.number, state=c.state) for c in done],
+            refused=[BatchRefusedOut(case_id=i, reason=refused[i]) for i in ids if i in refused],
+        )
+
+    view.__annotations__["payload"] = body
+    view.__name__ = view.__qualname__ = f"cases_batch_{event}"
+    return view
+
+
+for _event in all_events():
+    router.post(
+        f"/cases/batch/{_event}",
+        response={200: BatchOut, **WRITE_ERRORS},
+        operation_id=f"cases_batch_{_event}",
+        url_name=f"cases_batch_{_event}",
+        summary=f"{_event} (batch)：{_labels(_event)}",
+        description=(
+            f"Take the event `{_event}` on up to 1,000 cases of the caller's area at once "
+            "(e.g. 批量审批), with the same body for all. Each case is checked as by "
+            f"POST /cases/{{case_id}}/actions/{_event}; `refused` lists the cases not done with "
+            "the reason (a value refused, a state or guard not met, a case outside the area "
+            "reading as missing); the rest are done in one transaction. The role cannot take "
+            "this event → 403."
+        ),
+    )(idempotent(_batch(_event)))
 
 
 # -- documents -----------------------------------------------------------------------------
