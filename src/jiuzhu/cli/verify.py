@@ -154,7 +154,7 @@ def import_command(
     progress = Progress(
         TextColumn("importing"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} rows"),
+        TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(),
         console=err,
         disable=quiet,

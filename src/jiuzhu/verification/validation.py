@@ -39,7 +39,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_DIGITS = dict(enumerate("10X98765432"))
 PROVINCES = sorted(identity.PROVINCE_CODES)
-MONEY = r"^\d{1,14}(\.\d{1,2})?$"
+MONEY = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"  # ASCII digits: Polars' \d matches any script
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _reason(condition: pl.Expr, message: object) -> pl.Expr:
 def id_number_reason(value: pl.Expr, today: dt.date) -> pl.Expr:
     """GB 11643 in columns, in registry/identity.py's order and with its messages; a test
     checks it against `parse_id_number` on every single-digit change of valid numbers."""
-    well_formed = value.str.contains(r"^\d{17}[\dX]$")
+    well_formed = value.str.contains(r"^[0-9]{17}[0-9X]$")
     total = pl.sum_horizontal(
         value.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(WEIGHTS)
     )
@@ -97,7 +97,7 @@ def _type_reason(f: SourceField, value: pl.Expr, frame: pl.DataFrame, today: dt.
     if t in (FieldType.MONEY, FieldType.DECIMAL):
         wrong = errors.NOT_MONEY if t is FieldType.MONEY else errors.NOT_DECIMAL
         return pl.coalesce(
-            _reason(value.str.contains(r"^-\d"), errors.NEGATIVE),
+            _reason(value.str.contains(r"^-[0-9]"), errors.NEGATIVE),
             _reason(~value.str.contains(MONEY), wrong),
         )
     if t is FieldType.CHOICE:
@@ -106,7 +106,7 @@ def _type_reason(f: SourceField, value: pl.Expr, frame: pl.DataFrame, today: dt.
         source = frame.get_column(f.name).str.strip_chars().str.to_uppercase()
         return _reason(value.is_in(_uscc_invalid(source)), errors.BAD_USCC)
     if t is FieldType.REGION:
-        return _reason(~value.str.contains(r"^\d{6}(\d{3}(\d{3})?)?$"), errors.BAD_REGION)
+        return _reason(~value.str.contains(r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$"), errors.BAD_REGION)
     return _reason(value.str.len_chars() > f.max_length, errors.TOO_LONG)
 
 
