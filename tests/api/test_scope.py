@@ -212,6 +212,9 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "POST /reserve-funds/{township_code}/top-ups": Can.MANAGE_RESERVE,
     **{f"POST /cases/{{case_id}}/actions/{e}": need for e, need in CASE_EVENTS.items()},
     **{f"POST /cases/batch/{e}": need for e, need in CASE_EVENTS.items()},
+    "GET /verification/sources": None,
+    "POST /verification/sources/{source}/records": Can.IMPORT_DEPARTMENT_DATA,
+    "GET /verification/batches/{batch_id}": (Can.VERIFY, Can.IMPORT_DEPARTMENT_DATA),
 }
 
 
@@ -242,6 +245,10 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             {"kind": "material", "file": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")},
         ),
         "POST /reserve-funds/{township_code}/top-ups": ("", {"amount": "1.00"}),
+        "POST /verification/sources/{source}/records": (
+            "",
+            {"batch_key": "K1", "as_of": "2024-05-31", "records": [{"id_number": "x"}]},
+        ),
         **{
             f"POST /cases/{{case_id}}/actions/{e}": ("", CASE_EVENT_BODIES.get(e, {}))
             for e in CASE_EVENTS
@@ -260,6 +267,8 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             code=gd_area,
             case_id=MISSING,
             township_code=gd_area,
+            source="bank",
+            batch_id=MISSING,
         )
         response = _send(api, method, path + query, body)
         alternatives = needs if isinstance(needs, tuple) else (needs,)

@@ -47,6 +47,8 @@ class Can(StrEnum):
     MANAGE_RESERVE = "manage_reserve"
     HANDLE_REFERRALS = "handle_referrals"
     APPLY_ONLINE = "apply_online"  # an applicant, for their own household only
+    # department data for verification (V-02): import files, receive pushes, read batches
+    IMPORT_DEPARTMENT_DATA = "import_department_data"
 
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
@@ -81,8 +83,12 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.MANAGE_RESERVE,
         }
     ),
-    Role.VERIFICATION_OFFICER: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_FULL_ID, Can.VERIFY}),
-    Role.DEPARTMENT_OFFICER: frozenset({Can.VIEW_HOUSEHOLDS, Can.HANDLE_REFERRALS}),
+    Role.VERIFICATION_OFFICER: frozenset(
+        {Can.VIEW_HOUSEHOLDS, Can.VIEW_FULL_ID, Can.VERIFY, Can.IMPORT_DEPARTMENT_DATA}
+    ),
+    Role.DEPARTMENT_OFFICER: frozenset(
+        {Can.VIEW_HOUSEHOLDS, Can.HANDLE_REFERRALS, Can.IMPORT_DEPARTMENT_DATA}
+    ),
     Role.AUDITOR: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_AUDIT}),
     Role.SYSTEM_ADMIN: frozenset({Can.MANAGE_USERS, Can.MANAGE_API_TOKENS}),
     Role.SECURITY_ADMIN: frozenset({Can.MANAGE_SECURITY}),

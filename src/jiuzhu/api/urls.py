@@ -14,7 +14,7 @@ from ninja.renderers import JSONRenderer
 from jiuzhu.api import problems
 from jiuzhu.api.auth import AUTH
 from jiuzhu.api.idempotency import HEADER, MAX_KEY_LENGTH
-from jiuzhu.api.routers import cases, me, regions, registry
+from jiuzhu.api.routers import cases, me, regions, registry, verification
 
 DESCRIPTION = """\
 The REST API of jiuzhu (救助). Sign in with `Authorization: Bearer <token>`, or use the
@@ -76,6 +76,7 @@ api.add_router("", me.router)
 api.add_router("", regions.router)
 api.add_router("", registry.router)
 api.add_router("", cases.router)
+api.add_router("", verification.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

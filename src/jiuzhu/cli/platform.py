@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -142,6 +143,66 @@ def demo_load(
             raise typer.Exit(2) from None
     counts["seconds"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
     sys.stdout.write(json.dumps(counts) + "\n")
+
+
+@demo_app.command("departments")
+def demo_departments(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the departments' files.")],
+    seed: Annotated[int, typer.Option("--seed")] = 2024,
+    share: Annotated[
+        float,
+        typer.Option("--discrepancy-share", min=0.0, max=1.0, help="Households with a plant."),
+    ] = 0.05,
+    decoys: Annotated[
+        float, typer.Option("--decoy-share", min=0.0, max=1.0, help="Near-identical ID decoys.")
+    ] = 0.01,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or xlsx")] = "csv",
+    households: Annotated[
+        int,
+        typer.Option(
+            "--households", min=0, max=5_000_000, help="Without the database: N generated."
+        ),
+    ] = 0,
+) -> None:
+    """Synthetic department data (one file per source) for the demo population, with a
+    documented share of planted discrepancies and ground_truth.csv (docs/verification.md)."""
+    from jiuzhu.synthetic.departments import (
+        DEFAULT_AS_OF,
+        generate_departments,
+        population,
+        write_departments,
+    )
+
+    if fmt not in ("csv", "parquet", "xlsx"):
+        _fail("--format: csv, parquet or xlsx")
+    if households:
+        persons = population(households, seed=seed)
+    else:
+        setup_django()
+        from django.conf import settings
+
+        from jiuzhu.demo.departments import demo_population
+        from jiuzhu.regions.scope import system_scope
+
+        if not settings.DEMO_MODE:
+            _fail("the demo population is read only in demo mode (or give --households N)")
+        with system_scope("demo departments"):
+            persons = demo_population(DEFAULT_AS_OF)
+        if persons.height == 0:
+            _fail("no synthetic households: run `jiuzhu demo seed` first (or --households N)")
+    data = generate_departments(
+        persons, seed=seed, discrepancy_share=share, decoy_share=decoys, as_of=DEFAULT_AS_OF
+    )
+    counts = write_departments(data, out_dir, fmt=fmt)
+    result = {
+        "out": str(out_dir),
+        "as_of": DEFAULT_AS_OF.isoformat(),
+        "members": persons.height,
+        "files": counts,
+        "planted": data.truth.get_column("discrepancy").value_counts().sort("discrepancy").rows(),
+        "synthetic": True,
+    }
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
 
 
 @demo_app.command("accounts")

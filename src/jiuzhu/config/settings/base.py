@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jiuzhu.audit",
     "jiuzhu.registry",
     "jiuzhu.cases",
+    "jiuzhu.verification",
     "jiuzhu.portal",
     "ninja",
     "jiuzhu.api",

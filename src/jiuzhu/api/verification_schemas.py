@@ -1,0 +1,72 @@
+"""Schemas of the verification endpoints: the sources' record schemas, a pushed batch of
+records, and a batch's import report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field, StrictFloat, StrictInt, StringConstraints
+
+from jiuzhu.api.schemas import Day
+
+MAX_PUSH = 10_000
+BatchKey = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[!-~]+$")]
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Value = Annotated[str, StringConstraints(max_length=500)] | StrictInt | StrictFloat | None
+
+
+class FieldOut(Schema):
+    name: str
+    type: str
+    label_zh: str
+    label_en: str
+    required: bool
+    sensitivity: str = Field(description="identifier / secret / sensitive / ordinary")
+    sensitive: bool = Field(description="MZ/T 073 敏感信息标识")
+    column: str
+    unit: str
+    choices: list[str]
+
+
+class SourceOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    department_zh: str
+    department_en: str
+    rule: str
+    note: str
+    fields: list[FieldOut]
+
+
+class RecordsIn(Schema):
+    batch_key: BatchKey = Field(description="该部门的批次号；同一批次重复推送不会重复导入")
+    as_of: Day = Field(description="数据截止日期")
+    records: list[dict[ColumnName, Value]] = Field(min_length=1, max_length=MAX_PUSH)
+
+
+class RowErrorOut(Schema):
+    line: int
+    field: str
+    reason: str
+
+
+class BatchOut(Schema):
+    id: int
+    source: str
+    batch_key: str
+    as_of: dt.date
+    channel: str
+    file_name: str
+    status: str
+    rows_total: int
+    rows_ok: int
+    rows_bad: int
+    added: int = Field(description="本次请求新增的记录数")
+    already_imported: bool
+    warnings: list[str]
+    errors: list[RowErrorOut] = Field(description="错误行（最多 1000 条）")
+    started_at: dt.datetime
+    finished_at: dt.datetime | None

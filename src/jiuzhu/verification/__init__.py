@@ -1,0 +1,1 @@
+"""Household economic-status verification (家庭经济状况核对): department data sources, imports."""
