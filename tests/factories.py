@@ -95,3 +95,32 @@ def make_household(actor: User, region: str, *, members: int = 2, **fields: Any)
 
 def members(household: Household) -> list[Member]:
     return list(Member.unscoped.filter(household=household, left_on__isnull=True).order_by("id"))
+
+
+def department_batches(*days: dt.date, region: str = "") -> None:
+    """A complete, empty batch of every department source for each day: the departments
+    delivered and hold no record of anyone (so a verification can finish, finding nothing)."""
+    from django.utils import timezone
+
+    from jiuzhu.verification.models import BatchStatus, Channel, SourceBatch
+    from jiuzhu.verification.sources import SOURCES
+
+    SourceBatch.unscoped.bulk_create(
+        [
+            SourceBatch(
+                source=code,
+                region_code=region,
+                batch_key=f"test-{code}-{day.isoformat()}",
+                content_sha256="0" * 64,
+                as_of=day,
+                channel=Channel.API,
+                status=BatchStatus.COMPLETE,
+                started_at=timezone.now(),
+                finished_at=timezone.now(),
+                imported_by_name="test",
+            )
+            for day in days
+            for code in SOURCES
+        ],
+        ignore_conflicts=True,
+    )

@@ -153,6 +153,7 @@ CASE_EVENTS: dict[str, Can] = {
     "decline": Can.HANDLE_CASES,
     "complete_materials": Can.HANDLE_CASES,
     "complete_verification": Can.VERIFY,
+    "obtain_verification": Can.VERIFY,
     "evaluate": Can.HANDLE_CASES,
     "extend": Can.HANDLE_CASES,
     "notify": Can.HANDLE_CASES,

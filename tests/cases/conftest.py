@@ -7,16 +7,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from jiuzhu.cases import services
 from jiuzhu.regions.scope import Scope, using_scope
-from tests.factories import make_household, make_user
+from tests.factories import department_batches, make_household, make_user
 
 TODAY = dt.date(2026, 3, 2)  # a Monday after Spring Festival 2026
 
 
 @pytest.fixture
 def people(caseworker: Any, gd_area: str) -> dict[str, Any]:
+    """The people of a township and its county; the departments have delivered their data
+    (empty) for the test days, so verifications can finish."""
+    department_batches(TODAY, timezone.localdate())
     return {
         "caseworker": caseworker,
         "caseworker2": make_user("township_caseworker", gd_area, username="gd-caseworker2"),

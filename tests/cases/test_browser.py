@@ -11,12 +11,13 @@ import io
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from jiuzhu.cases.models import Case
 from tests.browser import ONLY_WITH_CHROMIUM, sign_in
-from tests.factories import make_household, make_user, members, subdivisions
+from tests.factories import department_batches, make_household, make_user, members, subdivisions
 
 pytestmark = [ONLY_WITH_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +41,7 @@ def test_a_dibao_application_from_intake_to_the_decision_letter(
     live_server: Any, browser: Browser
 ) -> None:
     subdivisions("440104")
+    department_batches(timezone.localdate())  # the departments delivered (nothing found)
     worker = make_user("township_caseworker", "440104001", username="journey-worker")
     leader = make_user("township_leader", "440104001", username="journey-leader")
     verifier = make_user("verification_officer", "440104", username="journey-verifier")

@@ -28,11 +28,13 @@ from jiuzhu.cases.workflow import TransitionRefused
 from jiuzhu.regions.scope import Scope, using_scope
 from jiuzhu.registry.errors import ServiceError
 from tests.cases.conftest import COMPLETE, TODAY, accept
-from tests.factories import make_household
+from tests.factories import department_batches, make_household
 
 pytestmark = pytest.mark.django_db
 KINDS = sorted(FLOWS)
-SIDE_STEPS = frozenset({"withdraw", "extend", "notify_missing", "return", "raise_objection"})
+SIDE_STEPS = frozenset(
+    {"withdraw", "extend", "notify_missing", "return", "raise_objection", "obtain_verification"}
+)
 CHECKLISTS = {
     "temporary_emergency": {"id_card": "received", "emergency_statement": "received"},
     "temporary_expense": {
@@ -165,6 +167,8 @@ def test_random_actions_by_random_people_follow_the_tables(
     people: dict[str, Any], gd_area: str
 ) -> None:
     cw, county = people["caseworker"], people["county"]
+    # the departments deliver monthly while the walks' days pass
+    department_batches(*(TODAY + dt.timedelta(days=30 * i) for i in range(1, 24)))
     household = make_household(cw, gd_area + "001", members=3)
     with using_scope(Scope(county.area.scope_prefix)):
         reserve_top_up(actor=county, township_code=gd_area, amount="100000")

@@ -4,12 +4,14 @@ over the stages of the procedure, all on synthetic households, and the reserve f
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from jiuzhu.cases.models import Case, CaseEvent, ReserveFund
 from jiuzhu.demo.accounts import GD_COUNTY, demo_accounts_create
 from jiuzhu.demo.cases import seed_cases, seed_reserves
+from jiuzhu.demo.departments import seed_demo_departments
 from jiuzhu.demo.households import seed_households
 from jiuzhu.regions.scope import system_scope
 from jiuzhu.regions.services import regions_generate_subdivisions
@@ -18,13 +20,14 @@ from tests.factories import subdivisions
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_cases_cover_the_procedure_on_synthetic_households() -> None:
+def test_demo_cases_cover_the_procedure_on_synthetic_households(tmp_path: Path) -> None:
     subdivisions("150102")
     with system_scope("test"):
         for county in (GD_COUNTY, "150102"):
             regions_generate_subdivisions(county, townships=2, villages=3)
         demo_accounts_create()
         seed_households([GD_COUNTY], 120, seed=7)
+        seed_demo_departments(tmp_path)
         seed_reserves("gd", GD_COUNTY)
         made = seed_cases("gd", GD_COUNTY, 30, seed=7)
     cases = Case.unscoped.all()

@@ -326,20 +326,20 @@ def action_body(event: str) -> type[ActionIn]:
 BATCH_MAX = 1000
 
 
-class BatchDoneOut(Schema):
+class CaseBatchDoneOut(Schema):
     id: int
     number: str
     state: str
 
 
-class BatchRefusedOut(Schema):
+class CaseBatchRefusedOut(Schema):
     case_id: int
     reason: str = Field(description="为何未办理（状态不符、无权办理、条件不满足或不存在）")
 
 
-class BatchOut(Schema):
-    done: list[BatchDoneOut]
-    refused: list[BatchRefusedOut]
+class CaseBatchOut(Schema):
+    done: list[CaseBatchDoneOut]
+    refused: list[CaseBatchRefusedOut]
 
 
 _batches: dict[str, type[ActionIn]] = {}

@@ -44,7 +44,7 @@ class SourceOut(Schema):
 class RecordsIn(Schema):
     batch_key: BatchKey = Field(description="该部门的批次号；同一批次重复推送不会重复导入")
     as_of: Day = Field(description="数据截止日期")
-    records: list[dict[ColumnName, Value]] = Field(min_length=1, max_length=MAX_PUSH)
+    records: list[dict[ColumnName, Value]] = Field(min_length=0, max_length=MAX_PUSH)
 
 
 class RowErrorOut(Schema):

@@ -26,6 +26,8 @@ from jiuzhu.db import bulk_insert, bulk_set
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.evaluation import households_evaluate
 from jiuzhu.registry.models import Household, Member
+from jiuzhu.verification.checking import Outcome, verify_households, with_verified_facts
+from jiuzhu.verification.models import Verification, VerificationStatus
 
 
 def _minors_only(batch: Batch) -> dict[int, bool]:
@@ -63,13 +65,46 @@ def _votes(batch: Batch) -> dict[int, list[str]]:
     return votes
 
 
-def _evaluations(batch: Batch) -> dict[int, dict[str, Any] | ServiceError]:
-    """The rules engine once for all the batch's households, each as of the batch's day."""
+def _latest_verifications(batch: Batch) -> dict[int, Verification | None]:
+    latest: dict[int, Verification | None] = dict.fromkeys(batch.ids)
+    for verification in Verification.unscoped.filter(case_id__in=batch.ids).order_by("-id"):
+        assert verification.case_id is not None
+        latest[verification.case_id] = latest[verification.case_id] or verification
+    return latest
+
+
+def _verifications(batch: Batch) -> dict[int, Outcome]:
+    """The departments' data for all the batch's households at once (verification/checking)."""
     households = Household.unscoped.in_bulk({c.household_id for c in batch.cases})
+    outcomes = verify_households(list(households.values()), batch.today)
+    return {c.id: outcomes[c.household_id] for c in batch.cases}
+
+
+def _evaluations(batch: Batch) -> dict[int, dict[str, Any] | ServiceError]:
+    """The rules engine once for all the batch's households, each as of the batch's day, on
+    the verified figures where the case's verification was completed (V-03)."""
+    households = Household.unscoped.in_bulk({c.household_id for c in batch.cases})
+    verified = {
+        c.household_id: v
+        for c in batch.cases
+        if (v := batch.fact("latest_verification", c)) is not None
+        and v.status == VerificationStatus.REVIEWED
+        and v.snapshot is not None
+    }
     decided = households_evaluate(
-        actor=batch.actor, households=list(households.values()), as_of=batch.today
+        actor=batch.actor,
+        households=list(households.values()),
+        as_of=batch.today,
+        snapshots={h: v.snapshot for h, v in verified.items() if v.snapshot is not None},
     )
-    return {c.id: decided[c.household_id] for c in batch.cases}
+    out: dict[int, dict[str, Any] | ServiceError] = {}
+    for case in batch.cases:
+        decision = decided[case.household_id]
+        check = verified.get(case.household_id)
+        if check is not None and not isinstance(decision, ServiceError):
+            decision = with_verified_facts(decision, check)
+        out[case.id] = decision
+    return out
 
 
 LOADERS: dict[str, Callable[[Batch], dict[int, Any]]] = {
@@ -78,6 +113,8 @@ LOADERS: dict[str, Callable[[Batch], dict[int, Any]]] = {
     "open_objections": _open_objections,
     "votes": _votes,
     "evaluation": _evaluations,
+    "verification": _verifications,
+    "latest_verification": _latest_verifications,
 }
 CHANGEABLE = [
     f.attname
@@ -100,6 +137,7 @@ class Batch:
         self._loaded: dict[str, dict[int, Any]] = {}
         self._before = {c.id: self._values(c) for c in cases}
         self._rows: dict[int, list[Model]] = defaultdict(list)
+        self._changed: dict[int, list[tuple[Model, tuple[str, ...]]]] = defaultdict(list)
         self._done: list[tuple[Case, str, str, dict[str, Any], str]] = []
 
     def fact(self, name: str, case: Case) -> Any:
@@ -114,9 +152,14 @@ class Batch:
         self._rows[case.id].append(row)
         return row
 
+    def change(self, case: Case, row: Model, fields: tuple[str, ...]) -> None:
+        """An existing row the case's effect changed (`fields`), written with the others."""
+        self._changed[case.id].append((row, fields))
+
     def discard(self, case: Case) -> None:
         """The step was refused for this case: none of its rows are written."""
         self._rows.pop(case.id, None)
+        self._changed.pop(case.id, None)
 
     def done(self, case: Case, event: str, before: str, data: dict[str, Any], note: str) -> None:
         self._done.append((case, event, before, data, note))
@@ -150,6 +193,12 @@ class Batch:
                 by_model[type(row)].append(row)
         for model, rows in by_model.items():
             model._default_manager.bulk_create(rows, batch_size=1000)
+        changed_rows: dict[tuple[type[Model], tuple[str, ...]], list[Model]] = defaultdict(list)
+        for case, *_ in self._done:
+            for row, fields in self._changed.get(case.id, []):
+                changed_rows[(type(row), fields)].append(row)
+        for (_, fields), rows in changed_rows.items():
+            bulk_set(rows, fields)
         events, audits = [], []
         for case, event, before, data, note in self._done:
             plain = {k: (v.pk if isinstance(v, Model) else v) for k, v in data.items()}

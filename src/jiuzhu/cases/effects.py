@@ -31,6 +31,8 @@ from jiuzhu.cases.models import (
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.rules.procedure import determination_authority, due_after
 from jiuzhu.rules.routing import route_temporary_aid
+from jiuzhu.verification.models import Verification, VerificationStatus
+from jiuzhu.verification.sources import SOURCES
 
 if TYPE_CHECKING:
     from jiuzhu.cases.batch import Batch
@@ -128,8 +130,52 @@ def record_visit(ctx: Context) -> dict[str, Any]:
     return {"visit": visit, "visited_on": visit.visited_on.isoformat()}
 
 
+def obtain_verification(ctx: Context) -> dict[str, Any]:
+    """MZ/T 072 obtain → verify → report: every source's records for every member, compared
+    with the declaration (verification/checking.py, for the whole batch at once). A source
+    without a usable batch leaves the case waiting in 待核对 with the sources named."""
+    case = ctx.case
+    outcome = ctx.batch.fact("verification", case)
+    now = timezone.now()
+    verification = Verification(
+        case=case,
+        household_id=case.household_id,
+        region_code=case.region_code,
+        as_of=ctx.today,
+        status=VerificationStatus.WAITING if outcome.missing else VerificationStatus.REPORTED,
+        missing_sources=outcome.missing,
+        authorization={
+            "on": case.authorization_on.isoformat() if case.authorization_on else None,
+            "channel": case.channel,
+        },
+        report=outcome.report,
+        snapshot=outcome.snapshot,
+        high=outcome.high,
+        medium=outcome.medium,
+        requested_by=ctx.actor,
+        requested_at=now,
+        obtained_at=None if outcome.missing else now,
+    )
+    ctx.batch.add(case, verification)
+    case.verification_waiting = "、".join(SOURCES[s].name_zh for s in outcome.missing)[:200]
+    return {
+        "verification": verification,
+        "status": verification.status,
+        "missing": outcome.missing,
+        "high": outcome.high,
+        "medium": outcome.medium,
+    }
+
+
 def complete_verification(ctx: Context) -> dict[str, Any]:
-    return {"summary": text(ctx, "summary", required=False)}
+    """The verification officer reviews the report and confirms it (MZ/T 072 review)."""
+    verification = ctx.batch.fact("latest_verification", ctx.case)
+    summary = text(ctx, "summary", required=False)
+    verification.status = VerificationStatus.REVIEWED
+    verification.reviewed_by, verification.reviewed_at = ctx.actor, timezone.now()
+    verification.summary = summary
+    ctx.batch.change(ctx.case, verification, ("status", "reviewed_by_id", "reviewed_at", "summary"))
+    return {"summary": summary, "verification": verification.id}
 
 
 def evaluate(ctx: Context) -> dict[str, Any]:
@@ -369,6 +415,8 @@ def note_only(ctx: Context) -> dict[str, Any]:
 
 EFFECTS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "record_visit": record_visit,
+    "request_verification": obtain_verification,
+    "obtain_verification": obtain_verification,
     "complete_verification": complete_verification,
     "evaluate": evaluate,
     "propose": propose,

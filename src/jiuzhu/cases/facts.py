@@ -103,6 +103,9 @@ FACTS: dict[str, Callable[[CaseFacts], Any]] = {
     "authorized": lambda f: f.case.authorization_on is not None,
     "visited": lambda f: _text("findings")(f) or f.batch.fact("visited", f.case),
     "evaluated": lambda f: f.case.evaluation is not None,
+    "verification_reported": lambda f: (
+        (v := f.batch.fact("latest_verification", f.case)) is not None and v.status == "reported"
+    ),
     "notice_needed": _posted,
     "notice_skippable": lambda f: not _posted(f),
     "notice_over": lambda f: f.case.notice_to is not None and f.today >= f.case.notice_to,

@@ -95,6 +95,9 @@ materials_complete = _fact("materials_complete", _("材料清单尚有缺项，�
 authorized = _fact("authorized", _("尚未留存家庭经济状况核对授权书（一证一书）"))
 visited = _fact("visited", _("请先登记入户调查记录"))
 evaluated = _fact("evaluated", _("尚无测算结果"))
+verification_reported = _fact(
+    "verification_reported", _("核对报告尚未出具：有数据源不可用，案件保持待核对")
+)
 proposal_to_post = _fact("notice_needed", _("不予批准或全部为未成年人的案件不公示"))
 proposal_not_posted = _fact("notice_skippable", _("拟批准的案件须先公示"))
 notice_over = _fact("notice_over", _("公示期尚未结束"))
@@ -123,7 +126,14 @@ def _investigation() -> list[Transition]:
             S.INVESTIGATED, "request_verification", S.VERIFYING, "handle_cases",
             _("提请核对"), authorized,
         ),
-        _t(S.VERIFYING, "complete_verification", S.VERIFIED, "verify", _("核对完成")),
+        _t(
+            S.VERIFYING, "obtain_verification", S.VERIFYING, "verify",
+            _("重新获取核对数据"),
+        ),
+        _t(
+            S.VERIFYING, "complete_verification", S.VERIFIED, "verify",
+            _("核对完成"), verification_reported,
+        ),
         _t(S.VERIFIED, "evaluate", S.EVALUATED, "handle_cases", _("测算")),
         _t(S.EVALUATED, "evaluate", S.EVALUATED, "handle_cases", _("重新测算")),
         _t(S.EVALUATED, "propose", S.PROPOSED, "handle_cases", _("提出初审意见"), evaluated),

@@ -101,6 +101,8 @@ class Case(models.Model):
     due_on = models.DateField(_("办理期限"), null=True, blank=True)  # nearer of the two above
     due_provisional = models.BooleanField(_("时限暂定"), default=False)
     extension_reason = models.TextField(_("延期理由"), blank=True)
+    # the sources a verification could not read: the case waits in 待核对 (SECURITY.md 28)
+    verification_waiting = models.CharField(_("待核对数据源"), max_length=200, blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.roles import Can, capabilities_of
-from jiuzhu.audit.services import audit_record
+from jiuzhu.audit.services import audit_record, audit_record_many
 from jiuzhu.cases import errors
 from jiuzhu.cases.batch import Batch
 from jiuzhu.cases.deadlines import deadlines_on_create, deadlines_on_enter, refresh_due_on
@@ -39,6 +39,8 @@ from jiuzhu.rules.procedure import checklist as checklist_of
 DOCUMENT_STATUSES = ("received", "committed", "missing")
 DECIDED = ("approved", "refused")
 READS_EVALUATION = frozenset({"propose"})  # others leave it deferred (read on demand)
+# a refused request to read other departments' data is itself logged (V-02, SECURITY.md 20)
+LOGGED_REFUSALS = frozenset({"request_verification", "obtain_verification"})
 
 
 def case_number_next(*, township_code: str, year: int) -> str:
@@ -271,8 +273,8 @@ def case_act(
         if locked is None:
             raise ServiceError(registry_errors.REGION_OUTSIDE)
         done, refused = _step(actor, [locked], event, payload or {}, today, expected_state)
-        if refused:
-            raise refused[locked.id]
+    if refused:  # nothing of the case changed; a refused request for data was logged
+        raise refused[locked.id]
     return done[0]
 
 
@@ -322,6 +324,21 @@ def _step(
         except (TransitionRefused, ServiceError) as exc:
             refused[case.id] = exc
             batch.discard(case)
+    if event in LOGGED_REFUSALS and refused:
+        audit_record_many(
+            actor=actor,
+            changes=[
+                {
+                    "action": f"case.{event}.refused",
+                    "object_type": "case",
+                    "object_id": case.id,
+                    "region_code": case.region_code,
+                    "new": {"state": case.state, "reason": str(refused[case.id])},
+                }
+                for case in cases
+                if case.id in refused
+            ],
+        )
     return batch.write(), refused
 
 

@@ -104,6 +104,14 @@ def demo_seed(
         from jiuzhu.demo.cases import link_demo_applicant, seed_cases, seed_reserves
 
         link_demo_applicant(f"{GD_COUNTY}001001")
+        from jiuzhu.demo.departments import seed_demo_departments
+
+        delivered = seed_demo_departments(settings.DATA_DIR / "departments")
+        err.print(
+            f"departments: {delivered['records']} synthetic records delivered on "
+            f"{', '.join(delivered['days'])}; verification example: household "
+            f"{delivered['showcase']} (an undeclared car and wage record)"
+        )
         for prefix, county in (("gd", GD_COUNTY), ("im", IM_COUNTY)):
             seed_reserves(prefix, county)
             made = seed_cases(prefix, county, cases)

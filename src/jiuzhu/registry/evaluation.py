@@ -36,13 +36,24 @@ def household_evaluate(
 
 
 def households_evaluate(
-    *, actor: Any, households: list[Household], as_of: dt.date, explain: bool = True
+    *,
+    actor: Any,
+    households: list[Household],
+    as_of: dt.date,
+    explain: bool = True,
+    snapshots: dict[int, dict[str, Any]] | None = None,
 ) -> dict[int, dict[str, Any] | ServiceError]:
     """Decisions for several households in one engine run (a batch of cases): household id →
-    the decision with its snapshot, or the ServiceError saying why it cannot be made."""
+    the decision with its snapshot, or the ServiceError saying why it cannot be made.
+    `snapshots` gives the household JSON to use for some households (the verified figures
+    of a verification); the others are read from the registry as of the day."""
     if actor is not None and not actor.can(Can.EVALUATE):
         raise ServiceError(errors.NOT_ALLOWED)
-    snapshots = household_snapshots(households, as_of)
+    given = snapshots or {}
+    snapshots = {
+        **household_snapshots([h for h in households if h.id not in given], as_of),
+        **{h.id: given[h.id] for h in households if h.id in given},
+    }
     out: dict[int, dict[str, Any] | ServiceError] = {}
     parsed: list[tuple[int, RulesHousehold]] = []
     for household in households:

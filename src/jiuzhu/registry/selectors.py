@@ -118,6 +118,8 @@ def household_snapshot(household: Household, as_of: dt.date) -> dict[str, Any]:
 def household_snapshots(households: list[Household], as_of: dt.date) -> dict[int, dict[str, Any]]:
     """Several households' snapshots (household id → JSON) in four queries, whatever their
     number: members, their incomes, their supporters and the household facts in force."""
+    if not households:
+        return {}
     ids = [h.id for h in households]
     members: dict[int, list[Member]] = defaultdict(list)
     member_list = list(

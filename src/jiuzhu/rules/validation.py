@@ -10,6 +10,7 @@ from decimal import Decimal
 from jiuzhu.rules.errors import ParameterError
 from jiuzhu.rules.params import ParameterSet, Resolved
 from jiuzhu.rules.procedure import PROCEDURE_PARAMETERS
+from jiuzhu.rules.verification import VERIFICATION_PARAMETERS
 
 RESIDENCES = ("urban", "rural")
 # Parameters read outside the step catalogue: by the validators, the A-06 router and the
@@ -24,6 +25,7 @@ EXTRA_PARAMETERS = frozenset(
     | {f"dibao_minimum_{r}_cat{c}" for r in RESIDENCES for c in (1, 2, 3, 4)}
     | {f"aid_opened_{c}" for c in ("tekun", "dibao", "low_income", "rigid_expenditure")}
     | PROCEDURE_PARAMETERS
+    | VERIFICATION_PARAMETERS
 )
 
 

@@ -48,6 +48,8 @@ def source_or_refuse(code: str) -> Source:
 
 
 def _check_header(source: Source, frame: pl.DataFrame) -> list[str]:
+    if frame.height == 0:
+        return []  # an empty push: the department holds no record of anyone this time
     missing = missing_columns(source, frame.columns)
     if missing:
         raise RefusedFile(str(errors.MISSING_COLUMNS).format(columns="、".join(missing)))

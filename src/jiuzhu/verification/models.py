@@ -129,3 +129,59 @@ class RowError(models.Model):
         verbose_name_plural = _("导入错误")
         ordering = ["batch_id", "line", "id"]
         indexes = [models.Index(fields=["batch", "line"], name="row_error_line")]
+
+
+class VerificationStatus(models.TextChoices):
+    WAITING = "waiting", _("待核对（数据源不可用）")
+    REPORTED = "reported", _("已出具核对报告")
+    REVIEWED = "reviewed", _("核对完成")
+
+
+class Verification(models.Model):
+    """One household economic-status verification (家庭经济状况核对) of a case, in the steps
+    of MZ/T 072: accepted (the case's request, with the stored authorization) → obtained
+    (every source's records for every member) → verified (compared with the declaration)
+    → reported (`report`) → reviewed (the verification officer confirms). A source without
+    a usable batch leaves it `waiting`, and the case stays in 待核对 (SECURITY.md 28)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="verifications", null=True
+    )
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="verifications"
+    )
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    as_of = models.DateField(_("核对日期"))
+    status = models.CharField(_("核对状态"), max_length=12, choices=VerificationStatus.choices)
+    missing_sources = models.JSONField(_("不可用的数据源"), default=list, blank=True)
+    authorization = models.JSONField(_("核对授权"), default=dict)
+    report = models.JSONField(_("核对报告"), null=True, blank=True)
+    snapshot = models.JSONField(_("核对后的家庭数据"), null=True, blank=True)
+    high = models.PositiveIntegerField(_("重大差异"), default=0)
+    medium = models.PositiveIntegerField(_("一般差异"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("提请时间"))
+    obtained_at = models.DateTimeField(_("数据获取时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    summary = models.TextField(_("核对意见"), blank=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("家庭经济状况核对")
+        verbose_name_plural = _("家庭经济状况核对")
+        base_manager_name = "unscoped"
+        indexes = [
+            models.Index(fields=["case", "-id"], name="verification_case_latest"),
+            models.Index(
+                fields=["region_code"],
+                name="verification_region_prefix",
+                opclasses=["text_pattern_ops"],
+            ),
+        ]

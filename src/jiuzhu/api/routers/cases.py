@@ -26,9 +26,9 @@ from jiuzhu.accounts.roles import Can, capabilities_of
 from jiuzhu.api.auth import actor, require
 from jiuzhu.api.case_schemas import (
     ActionIn,
-    BatchDoneOut,
-    BatchOut,
-    BatchRefusedOut,
+    CaseBatchDoneOut,
+    CaseBatchOut,
+    CaseBatchRefusedOut,
     CaseDetailOut,
     CaseIn,
     CasePage,
@@ -364,7 +364,7 @@ def _batch(event: str) -> Callable[..., Any]:
     body = batch_body(event)
     needs = EVENT_CAPABILITIES[event]
 
-    def view(request: HttpRequest, payload: ActionIn) -> BatchOut:
+    def view(request: HttpRequest, payload: ActionIn) -> CaseBatchOut:
         user = actor(request)
         if not needs & _capabilities(user):
             raise ProblemError(403)
@@ -374,9 +374,11 @@ def _batch(event: str) -> Callable[..., Any]:
             done, refused = services.case_act_many(
                 actor=user, case_ids=ids, event=event, payload=data
             )
-        return BatchOut(
-            done=[BatchDoneOut(id=c.id, number=c.number, state=c.state) for c in done],
-            refused=[BatchRefusedOut(case_id=i, reason=refused[i]) for i in ids if i in refused],
+        return CaseBatchOut(
+            done=[CaseBatchDoneOut(id=c.id, number=c.number, state=c.state) for c in done],
+            refused=[
+                CaseBatchRefusedOut(case_id=i, reason=refused[i]) for i in ids if i in refused
+            ],
         )
 
     view.__annotations__["payload"] = body
@@ -387,7 +389,7 @@ def _batch(event: str) -> Callable[..., Any]:
 for _event in all_events():
     router.post(
         f"/cases/batch/{_event}",
-        response={200: BatchOut, **WRITE_ERRORS},
+        response={200: CaseBatchOut, **WRITE_ERRORS},
         operation_id=f"cases_batch_{_event}",
         url_name=f"cases_batch_{_event}",
         summary=f"{_event} (batch)：{_labels(_event)}",
