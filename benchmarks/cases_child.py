@@ -178,6 +178,25 @@ def drive_batch(n: int, worker: int, workers: int, chunk: int = 1000) -> None:
                       "refused": refused_total}))  # fmt: skip
 
 
+def departments() -> None:
+    """The departments' deliveries for the bench population (a month apart, the second on
+    the bench's day), so verifications read real records (jiuzhu.synthetic.departments)."""
+    import tempfile
+    from pathlib import Path
+
+    from jiuzhu.demo.departments import seed_departments
+    from jiuzhu.regions.scope import system_scope
+
+    started = time.perf_counter()
+    with system_scope("bench"):
+        summary = seed_departments(
+            [TODAY - dt.timedelta(days=30), TODAY],
+            Path(tempfile.mkdtemp(prefix="jiuzhu-bench-departments-")),
+            showcase=None,
+        )
+    print(json.dumps({"records": summary["records"], "seconds": time.perf_counter() - started}))
+
+
 def worklist(n_open: int) -> None:
     from django.db import connection
     from django.test import Client
@@ -247,6 +266,8 @@ if __name__ == "__main__":
     django.setup()
     if sys.argv[1] == "drive":
         drive(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "departments":
+        departments()
     elif sys.argv[1] == "drive-batch":
         drive_batch(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:

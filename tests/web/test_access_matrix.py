@@ -47,6 +47,8 @@ PAGES: dict[str, str | None] = {
     "cases:document": "case",
     "cases:letter": "case",
     "cases:letter_pdf": "case",
+    "cases:verification": "case",
+    "cases:verification_pdf": "case",
     "portal:home": None,
     "portal:apply": None,
     "portal:report_change": None,

@@ -99,6 +99,9 @@ class CaseSummaryOut(Schema):
     days_left: int | None = Field(description="剩余工作日；逾期为负数")
     overdue: bool
     due_provisional: bool = Field(description="时限按周一至周五暂算（该年节假日安排未配置）")
+    verification_waiting: str = Field(
+        "", description="待核对：暂无可用数据的数据源名称（空表示不在等待）"
+    )
 
 
 class CasePage(Schema):

@@ -89,6 +89,7 @@ def case_summary(case: Case, today: dt.date) -> dict[str, Any]:
         "overdue": left.overdue,
         "overdue_days": -left.days if left.overdue and left.days is not None else 0,
         "due_provisional": left.provisional,
+        "verification_waiting": case.verification_waiting,
     }
 
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from jiuzhu.cases import letters, views
+from jiuzhu.verification import views as verification_views
 
 app_name = "cases"
 urlpatterns = [
@@ -19,4 +20,6 @@ urlpatterns = [
     path("<int:case_id>/documents/<int:document_id>/", views.document, name="document"),
     path("<int:case_id>/letters/<slug:letter>/", letters.letter, name="letter"),
     path("<int:case_id>/letters/<slug:letter>.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("<int:case_id>/verification/", verification_views.report, name="verification"),
+    path("<int:case_id>/verification.pdf", verification_views.report_pdf, name="verification_pdf"),
 ]

@@ -34,6 +34,8 @@ from jiuzhu.registry.models import Member
 from jiuzhu.registry.selectors import household_get
 from jiuzhu.registry.views import _user, requires
 from jiuzhu.rules.procedure import checklist as checklist_of
+from jiuzhu.verification.models import Verification
+from jiuzhu.verification.views import READERS
 
 PAGE_SIZE = 50
 MAX_BATCH = 200  # cases approved in one batch
@@ -266,6 +268,8 @@ def _detail(
         "instalments": case.instalments.all(),
         "actions": actions,
         "letters": _letters(case),
+        "verification": Verification.objects.filter(case=case).order_by("-id").first(),
+        "can_read_report": any(user.can(c) for c in READERS),
     }
     return render(request, "cases/detail.html", context, status=400 if failed else 200)
 
