@@ -69,3 +69,19 @@ def test_bulk_insert_writes_every_row_in_order(caseworker: Any, gd_area: str) ->
     assert [(e.event, e.data, e.note) for e in stored] == [
         (f"e{i}", {"i": i, "名": "值"}, "tab\there") for i in range(3)
     ]
+
+
+def test_bulk_insert_with_ids_gives_each_row_its_stored_id(caseworker: Any, gd_area: str) -> None:
+    from django.utils import timezone
+
+    from jiuzhu.cases.models import CaseEvent
+
+    case = accept(caseworker, make_household(caseworker, gd_area + "001"))
+    rows = [
+        CaseEvent(case=case, region_code=case.region_code, event=f"w{i}", from_state="a",
+                  to_state="b", actor=caseworker, actor_name="x", at=timezone.now(), data={})
+        for i in range(3)
+    ]  # fmt: skip
+    db.bulk_insert(rows, with_ids=True)
+    assert all(r.pk for r in rows)
+    assert [CaseEvent.unscoped.get(pk=r.pk).event for r in rows] == ["w0", "w1", "w2"]

@@ -89,9 +89,10 @@ def _copy_value(field: Field[Any, Any], value: Any) -> Any:
     return value
 
 
-def bulk_insert(rows: Sequence[Model]) -> None:
-    """Insert new rows of one model whose ids the caller does not need back: COPY on
-    PostgreSQL (ids from the sequence, in list order), bulk_create elsewhere."""
+def bulk_insert(rows: Sequence[Model], *, with_ids: bool = False) -> None:
+    """Insert new rows of one model: COPY on PostgreSQL, bulk_create elsewhere. Ids come
+    from the table's sequence in list order; `with_ids` takes them first (one `nextval`
+    query for all) and sets them on the rows, for callers that refer to the new rows."""
     if not rows:
         return
     model = type(rows[0])
@@ -99,7 +100,19 @@ def bulk_insert(rows: Sequence[Model]) -> None:
         model._base_manager.bulk_create(rows, batch_size=1000)
         return
     meta = model._meta
+    pk = meta.pk
+    assert pk is not None
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(meta.db_table)
+    if with_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk.column, len(rows)],
+            )
+            for row, (new_id,) in zip(rows, cursor.fetchall(), strict=True):
+                row.pk = new_id
+        fields = [pk, *fields]
     names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     for field in fields:  # auto_now(_add) and defaults, as save() would
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -107,9 +120,9 @@ def bulk_insert(rows: Sequence[Model]) -> None:
                 field.pre_save(row, add=True)  # type: ignore[arg-type]
     with (
         connection.cursor() as cursor,
-        cursor.copy(  # type: ignore[attr-defined]
-            f"COPY {connection.ops.quote_name(meta.db_table)} ({names}) FROM STDIN"
-        ) as copy,
+        cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,  # type: ignore[attr-defined]
     ):
         for row in rows:
             copy.write_row([_copy_value(f, getattr(row, f.attname)) for f in fields])
+    for row in rows:  # as bulk_create leaves them: saved
+        row._state.adding = False

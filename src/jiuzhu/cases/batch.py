@@ -66,8 +66,14 @@ def _votes(batch: Batch) -> dict[int, list[str]]:
 
 
 def _latest_verifications(batch: Batch) -> dict[int, Verification | None]:
+    """Each case's latest verification, without its report and snapshot (large; the
+    evaluation reads them for the cases it needs)."""
     latest: dict[int, Verification | None] = dict.fromkeys(batch.ids)
-    for verification in Verification.unscoped.filter(case_id__in=batch.ids).order_by("-id"):
+    for verification in (
+        Verification.unscoped.filter(case_id__in=batch.ids)
+        .defer("report", "snapshot")
+        .order_by("-id")
+    ):
         assert verification.case_id is not None
         latest[verification.case_id] = latest[verification.case_id] or verification
     return latest
@@ -84,12 +90,18 @@ def _evaluations(batch: Batch) -> dict[int, dict[str, Any] | ServiceError]:
     """The rules engine once for all the batch's households, each as of the batch's day, on
     the verified figures where the case's verification was completed (V-03)."""
     households = Household.unscoped.in_bulk({c.household_id for c in batch.cases})
+    reviewed = Verification.unscoped.in_bulk(
+        [
+            v.id
+            for c in batch.cases
+            if (v := batch.fact("latest_verification", c)) is not None
+            and v.status == VerificationStatus.REVIEWED
+        ]
+    )
     verified = {
-        c.household_id: v
-        for c in batch.cases
-        if (v := batch.fact("latest_verification", c)) is not None
-        and v.status == VerificationStatus.REVIEWED
-        and v.snapshot is not None
+        v.household_id: v
+        for v in reviewed.values()
+        if v.snapshot is not None and v.case_id in set(batch.ids)
     }
     decided = households_evaluate(
         actor=batch.actor,
@@ -191,8 +203,8 @@ class Batch:
         for case, *_ in self._done:
             for row in self._rows.get(case.id, []):
                 by_model[type(row)].append(row)
-        for model, rows in by_model.items():
-            model._default_manager.bulk_create(rows, batch_size=1000)
+        for rows in by_model.values():
+            bulk_insert(rows, with_ids=True)  # the transition rows refer to them
         changed_rows: dict[tuple[type[Model], tuple[str, ...]], list[Model]] = defaultdict(list)
         for case, *_ in self._done:
             for row, fields in self._changed.get(case.id, []):
