@@ -21,12 +21,14 @@ from jiuzhu.verification.checking import verify_households
 from jiuzhu.verification.importing import import_records
 from jiuzhu.verification.models import Verification
 from jiuzhu.verification.sources import SOURCES
+from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import COMPLETE, TODAY, accept, act
-from tests.cases.conftest import people as people
 from tests.factories import make_household
 from tests.verification.conftest import record
 
 pytestmark = pytest.mark.django_db
+
+people = cases_conftest.people  # the fixture, visible here
 
 
 def numbers(household: Any) -> list[str]:

@@ -11,12 +11,14 @@ import pytest
 from pypdf import PdfReader
 
 from jiuzhu.audit.models import AccessEvent
-from tests.cases.conftest import people as people
+from tests.cases import conftest as cases_conftest
 from tests.factories import make_household, make_user, signed_in
 from tests.verification.conftest import record
 from tests.verification.test_checking import deliver, numbers, to_verifying
 
 pytestmark = pytest.mark.django_db
+
+people = cases_conftest.people  # the fixture, visible here
 
 
 def test_the_report_shows_the_findings_and_each_read_is_logged(

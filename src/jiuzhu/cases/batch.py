@@ -98,11 +98,7 @@ def _evaluations(batch: Batch) -> dict[int, dict[str, Any] | ServiceError]:
             and v.status == VerificationStatus.REVIEWED
         ]
     )
-    verified = {
-        v.household_id: v
-        for v in reviewed.values()
-        if v.snapshot is not None and v.case_id in set(batch.ids)
-    }
+    verified = {v.household_id: v for v in reviewed.values() if v.snapshot is not None}
     decided = households_evaluate(
         actor=batch.actor,
         households=list(households.values()),

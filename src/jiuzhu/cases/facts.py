@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jiuzhu.cases.effects import township_limit
 from jiuzhu.cases.models import Case, Vote
+from jiuzhu.verification.models import VerificationStatus
 
 if TYPE_CHECKING:
     from jiuzhu.cases.batch import Batch
@@ -104,7 +105,8 @@ FACTS: dict[str, Callable[[CaseFacts], Any]] = {
     "visited": lambda f: _text("findings")(f) or f.batch.fact("visited", f.case),
     "evaluated": lambda f: f.case.evaluation is not None,
     "verification_reported": lambda f: (
-        (v := f.batch.fact("latest_verification", f.case)) is not None and v.status == "reported"
+        (v := f.batch.fact("latest_verification", f.case)) is not None
+        and v.status == VerificationStatus.REPORTED
     ),
     "notice_needed": _posted,
     "notice_skippable": lambda f: not _posted(f),

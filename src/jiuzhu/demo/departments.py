@@ -169,7 +169,11 @@ def seed_departments(
     the synthetic population (with the generator's planted discrepancies and, for the
     showcase household, an undeclared car and wage record), written under `out/<day>/` and
     imported as that day's batches. Call under `system_scope()`."""
-    from jiuzhu.synthetic.departments import generate_departments, write_departments
+    from jiuzhu.synthetic.departments import (
+        DepartmentData,
+        generate_departments,
+        write_departments,
+    )
     from jiuzhu.verification.importing import import_file, import_records
 
     summary: dict[str, Any] = {"days": [d.isoformat() for d in days], "records": 0}
@@ -182,7 +186,7 @@ def seed_departments(
                 data.files[source] = pl.concat(
                     [data.files[source], pl.DataFrame([row]).cast(pl.String)], how="diagonal"
                 )
-            data = type(data)(data.files, pl.concat([data.truth, pl.DataFrame(truth)]))
+            data = DepartmentData(data.files, pl.concat([data.truth, pl.DataFrame(truth)]))
         folder = out / day.isoformat()
         write_departments(data, folder, fmt="parquet")
         for source, frame in data.files.items():

@@ -11,14 +11,14 @@ Polars run (verification/matching.py) whatever the number of households.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from jiuzhu.registry.models import Household, Member
 from jiuzhu.registry.selectors import household_snapshots
@@ -112,12 +112,16 @@ def _usable(
 
 
 def _records(hashes: list[str], batch_ids: list[int]) -> pl.DataFrame:
+    """The records of these people in these batches; `data` read as its JSON text (Polars
+    reads the fields it needs from it), not decoded and encoded again."""
     rows: list[tuple[Any, ...]] = []
     for at in range(0, len(hashes), CHUNK):
         rows.extend(
             DepartmentRecord.objects.filter(
                 id_hash__in=hashes[at : at + CHUNK], batch_id__in=batch_ids
-            ).values_list(
+            )
+            .annotate(data_text=Cast("data", TextField()))
+            .values_list(
                 "source",
                 "batch_id",
                 "id_hash",
@@ -125,11 +129,11 @@ def _records(hashes: list[str], batch_ids: list[int]) -> pl.DataFrame:
                 "amount",
                 "quantity",
                 "occurred_on",
-                "data",
+                "data_text",
             )
         )
     return pl.DataFrame(
-        [(*r[:7], json.dumps(r[7], ensure_ascii=False)) for r in rows],
+        rows,
         schema={
             "source": pl.String,
             "batch_id": pl.Int64,
@@ -275,14 +279,14 @@ def verify_households(households: list[Household], as_of: dt.date) -> dict[int, 
     )
     outcomes: dict[int, Outcome] = {}
     plans: dict[int, tuple[VerificationParameters, dict[str, list[dict[str, Any]]]]] = {}
-    params_of: dict[str, VerificationParameters] = {}
-    for household in households:
-        county = household.region_code[:6]
-        if county not in params_of:
-            params_of[county] = verification_parameters(household.region_code, as_of)
-        params = params_of[county]
-        used, missing = _usable(batches, household.region_code, as_of, params)
-        outcomes[household.id] = Outcome(household.id, as_of, missing)
+    area_plans: dict[str, tuple[VerificationParameters, dict[str, Any], list[str]]] = {}
+    for household in households:  # households of one area share their batches
+        region = household.region_code
+        if region not in area_plans:
+            params = verification_parameters(region, as_of)
+            area_plans[region] = (params, *_usable(batches, region, as_of, params))
+        params, used, missing = area_plans[region]
+        outcomes[household.id] = Outcome(household.id, as_of, list(missing))
         if not missing:
             plans[household.id] = (params, used)
     if not plans:
