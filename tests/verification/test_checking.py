@@ -167,6 +167,30 @@ def test_a_death_takes_the_member_out_of_the_verified_household(
     assert item["sources"] == ["hukou"] and item["member_name"] == "合成成员2"
 
 
+def test_a_household_whose_only_member_died_qualifies_for_nothing_and_can_be_refused(
+    people: dict[str, Any], gd_area: str
+) -> None:
+    """V-03: when the hukou records show every member dead, the evaluation on the verified
+    figures says nothing applies (it does not fail), so the case can be proposed for
+    refusal and refused."""
+    cw = people["caseworker"]
+    household = make_household(cw, gd_area + "001", members=1)
+    deliver("hukou", [record("hukou", numbers(household)[0], event="death",
+                             event_date="2026-01-10")])  # fmt: skip
+    case = to_verifying(people, household)
+    case = act(case, people["verifier"], "complete_verification")
+    evaluated = act(case, cw, "evaluate")
+    decision = evaluated.evaluation
+    assert decision["snapshot"]["members"] == []
+    assert (decision["categories"], decision["monthly_benefit"]) == ([], "0.00")
+    assert decision["standards"]["dibao"] != "0.00"  # the standards in force all the same
+    steps = [s["step"] for s in decision["explanation"] if s["rule"] == "V-03"]
+    assert steps == ["verified_facts", "no_member_left"]
+    case = act(evaluated, cw, "propose", proposal="refuse", opinion="申请人已死亡")
+    case = act(case, cw, "skip_notice")
+    assert act(case, people["leader"], "refuse", reason="申请人已死亡").state == "refused"
+
+
 def test_another_countys_delivery_is_not_used(people: dict[str, Any], gd_area: str) -> None:
     """A batch delivered for another area does not count for this household's sources."""
     household = make_household(people["caseworker"], gd_area + "001", members=1)

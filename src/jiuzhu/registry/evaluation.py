@@ -55,8 +55,16 @@ def households_evaluate(
         **{h.id: given[h.id] for h in households if h.id in given},
     }
     out: dict[int, dict[str, Any] | ServiceError] = {}
+    nobody = [h for h in households if h.id in given and not given[h.id].get("members")]
+    if nobody:  # verified figures without a living member; the standards as registered
+        declared = households_evaluate(actor=None, households=nobody, as_of=as_of, explain=False)
+        for household in nobody:
+            found = declared[household.id]
+            out[household.id] = (
+                found if isinstance(found, ServiceError) else _nobody(found, snapshots[household.id])
+            )
     parsed: list[tuple[int, RulesHousehold]] = []
-    for household in households:
+    for household in (h for h in households if h.id not in out):
         try:
             parsed.append((household.id, parse_household(snapshots[household.id])))
         except RulesError as exc:
@@ -69,3 +77,35 @@ def households_evaluate(
             decision["snapshot"] = snapshots[household_id]
             out[household_id] = decision
     return out
+
+
+def _nobody(declared: dict[str, Any], snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The decision for a household whose verified figures keep no member (every member
+    died or left the household registration, per the hukou department's records, V-03):
+    nothing applies. The standards are the ones in force for the household as registered."""
+    return {
+        **declared,
+        "per_capita_income": "0.00",
+        "categories": [],
+        "primary_category": "none",
+        "monthly_benefit": "0.00",
+        "tekun_members": [],
+        "single_person_members": [],
+        "gradual_exit_until": None,
+        "review_every_months": None,
+        "employment_difficulty": {},
+        "specialized_aid": [],
+        "explanation": [
+            {
+                "rule": "V-03",
+                "step": "no_member_left",
+                "label_zh": "核对显示家庭成员均已死亡或迁出户籍，无在册成员，不符合救助条件",
+                "label_en": "Verification shows every member died or left the household "
+                "registration: nobody remains, no assistance applies",
+                "level": "household",
+                "value": True,
+                "parameters": [],
+            }
+        ],
+        "snapshot": snapshot,
+    }
