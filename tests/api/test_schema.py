@@ -124,3 +124,22 @@ def test_the_schema_declares_problem_documents_and_idempotency_keys(api: Any) ->
     assert {"TokenAuth", "SessionOtpAuth"} <= set(schema["components"]["securitySchemes"])
     docs = api.client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_no_two_schemas_share_a_name() -> None:
+    """django-ninja names each OpenAPI component after its class and silently lets one
+    same-named schema replace another (two `BatchOut`s once did): names must be unique."""
+    import collections
+
+    from ninja import Schema
+
+    import jiuzhu.api.urls  # noqa: F401 - every router and its schemas imported
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    by_name: dict[str, set[str]] = collections.defaultdict(set)
+    for cls in subclasses(Schema):
+        if cls.__module__.startswith("jiuzhu.") and "[" not in cls.__name__:
+            by_name[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
+    assert {n: sorted(c) for n, c in by_name.items() if len(c) > 1} == {}
