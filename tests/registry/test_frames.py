@@ -1,0 +1,108 @@
+"""The registry read set-based for the rules engine (registry/frames.py): the same facts as
+the per-household snapshots, so a bulk run over the registry and a case's evaluation cannot
+disagree (ARCHITECTURE.md: one evaluation path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from jiuzhu.demo.accounts import GD_COUNTY, demo_accounts_create
+from jiuzhu.demo.households import seed_households
+from jiuzhu.regions.scope import system_scope
+from jiuzhu.regions.services import regions_generate_subdivisions
+from jiuzhu.registry.evaluation import evaluator
+from jiuzhu.registry.frames import households_frame
+from jiuzhu.registry.models import Household, IncomeFact, Member
+from jiuzhu.registry.selectors import household_snapshots
+from jiuzhu.rules.household import parse_household
+from jiuzhu.rules.parquet import caseload_from_frame
+from tests.factories import subdivisions
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def population() -> list[Household]:
+    subdivisions("150102")  # the demo accounts' other province
+    with system_scope("test"):
+        for county in (GD_COUNTY, "150102"):
+            regions_generate_subdivisions(county, townships=2, villages=3)
+        demo_accounts_create()
+        seed_households([GD_COUNTY], 150, seed=5)
+        return list(Household.unscoped.filter(synthetic=True).order_by("id"))
+
+
+def _decisions_by_frame(households: list[Household], **chosen: object) -> pl.DataFrame:
+    with system_scope("test"):
+        frame = households_frame(AS_OF, **chosen)  # type: ignore[arg-type]
+    caseload, _, errors = caseload_from_frame(frame.drop("household_id"), evaluator().regions)
+    assert errors == []
+    decisions, row_errors = evaluator().evaluate_caseload(caseload, AS_OF)
+    assert row_errors == []
+    return decisions
+
+
+def _decisions_by_snapshot(households: list[Household]) -> list[dict[str, object]]:
+    with system_scope("test"):
+        snapshots = household_snapshots(households, AS_OF)
+    parsed = [parse_household(snapshots[h.id]) for h in households]
+    return evaluator().evaluate_many(parsed, AS_OF)  # type: ignore[return-value]
+
+
+def test_the_frame_decides_every_household_as_its_snapshot_does(
+    population: list[Household],
+) -> None:
+    """Categories, amounts and per-capita income agree household by household (I-01…C-08)."""
+    decisions = _decisions_by_frame(population, household_ids=[h.id for h in population])
+    singles = _decisions_by_snapshot(population)
+    assert decisions.height == len(population)
+    assert decisions["primary_category"].n_unique() >= 3  # a population worth comparing
+    assert (decisions["monthly_benefit"] > 0).sum() >= 10
+    with system_scope("test"):
+        members = households_frame(AS_OF, region_prefix=GD_COUNTY)["members"].explode()
+    assert members.struct.field("supporters").list.len().sum() > 0
+    assert members.struct.field("disability").is_not_null().sum() > 0
+    for row, single in zip(decisions.iter_rows(named=True), singles, strict=True):
+        assert row["ref"] == single["ref"]
+        assert f"{row['monthly_benefit']:.2f}" == single["monthly_benefit"]
+        assert f"{row['per_capita_income']:.2f}" == single["per_capita_income"]
+        assert str(row["primary_category"]) == single["primary_category"]
+
+
+def test_an_area_reads_its_open_households_and_the_facts_of_the_day(
+    population: list[Household],
+) -> None:
+    """Members who left before the day and incomes no longer in force are not read; a
+    closed household is not in its area's frame."""
+    first, second = population[0], population[1]
+    with system_scope("test"):
+        member = Member.unscoped.filter(household=first).order_by("id").first()
+        assert member is not None
+        IncomeFact.objects.filter(member=member).delete()
+        IncomeFact.objects.create(
+            member=member, region_code=member.region_code, kind="wages",
+            amount=Decimal("1234.50"), valid_from=dt.date(2025, 1, 1),
+            valid_to=dt.date(2025, 12, 31),
+        )  # fmt: skip
+        IncomeFact.objects.create(
+            member=member, region_code=member.region_code, kind="wages",
+            amount=Decimal("987.65"), valid_from=dt.date(2026, 1, 1),
+        )  # fmt: skip
+        Household.unscoped.filter(id=second.id).update(closed_on=dt.date(2026, 1, 1))
+        frame = households_frame(AS_OF, region_prefix=GD_COUNTY)
+    assert second.id not in frame["household_id"].to_list()
+    row = frame.filter(pl.col("household_id") == first.id).row(0, named=True)
+    head = next(m for m in row["members"] if m["ref"] == str(member.id))
+    assert head["income"]["wages"] == "987.65"
+    assert frame.height == len(population) - 1
+
+
+def test_no_households_give_an_empty_frame(db: object) -> None:
+    with system_scope("test"):
+        assert households_frame(AS_OF, household_ids=[]).height == 0
