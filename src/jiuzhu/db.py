@@ -4,21 +4,23 @@
 PostgreSQL it is `UPDATE … FROM jsonb_to_recordset(document)`; Django's `bulk_update` builds
 a CASE expression per row and column, which cost 25 s of Python for 11,000 case steps in the
 benchmark. `bulk_insert` is COPY. On SQLite (the embedded default, a single writer) they are
-Django's `bulk_update` and `bulk_create`. `query_frame` is the read side: a query's rows as
-a Polars frame, by COPY … TO STDOUT on PostgreSQL.
+Django's `bulk_update` and `bulk_create`. `query_frame` is the read side: a scoped queryset's
+rows as a Polars frame, by COPY … TO STDOUT on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Field, JSONField, Model
+from django.db.models import Field, JSONField, Model, QuerySet
 
 COPY_FROM = 200  # rows: fewer go as one JSON document, more through COPY
 _temporary = 0  # a fresh staging table name per call
@@ -131,26 +133,58 @@ def bulk_insert(rows: Sequence[Model], *, with_ids: bool = False) -> None:
         row._state.adding = False
 
 
-def query_frame(sql: str, params: Sequence[Any], columns: Sequence[str]) -> pl.DataFrame:
-    """The rows of a query as a frame of text columns (NULL as null), named `columns`;
-    the caller casts them. On PostgreSQL through COPY (CSV, no Python per row): cast money to
-    TEXT in the query so that nothing passes through float. Not scoped: for batch jobs over
-    an area the caller has already chosen."""
-    schema = dict.fromkeys(columns, pl.String)
-    if connection.vendor == "postgresql":
+def _text(value: Any) -> str | None:
+    """A value as COPY's CSV writes it (the SQLite path's rows)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):  # a JSON column, decoded by the driver
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """A `values_list` queryset as a Polars frame with `schema` (its columns in order). The
+    queryset comes from a scoped manager, so the caller's area is the SQL's own filter; on
+    PostgreSQL the SQL Django compiles runs as COPY … TO STDOUT (CSV, typed in Polars, no
+    Python per row). Give money columns as String (text, never float) and cast them."""
+    names = list(schema)
+    text_schema = dict.fromkeys(names, pl.String)
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. `id__in=[]`: Django knows there is nothing to read
+        sql, params = "", ()
+    if not sql:
+        raw = pl.DataFrame(schema=text_schema)
+    elif connection.vendor == "postgresql":
         buffer = io.BytesIO()
-        with connection.cursor() as cursor:
-            statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-            with cursor.copy(statement, params) as copy:  # type: ignore[attr-defined]
-                for block in copy:
-                    buffer.write(block)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(  # type: ignore[attr-defined]
+                f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params
+            ) as copy,
+        ):
+            for block in copy:
+                buffer.write(block)
         buffer.seek(0)
-        if not buffer.getbuffer().nbytes:
-            return pl.DataFrame(schema=schema)
-        return pl.read_csv(buffer, has_header=False, schema=schema)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pl.DataFrame(
-        [[None if v is None else str(v) for v in row] for row in rows], schema=schema, orient="row"
-    )
+        raw = (
+            pl.DataFrame(schema=text_schema)
+            if buffer.getbuffer().nbytes == 0
+            else pl.read_csv(buffer, has_header=False, schema=text_schema)
+        )
+    else:
+        raw = pl.DataFrame(
+            [[_text(v) for v in row] for row in queryset], schema=text_schema, orient="row"
+        )
+    casts = []
+    for name, dtype in schema.items():
+        if dtype == pl.Boolean:
+            casts.append(pl.col(name).is_in(["t", "true", "True", "1"]).alias(name))
+        elif dtype == pl.Date:
+            casts.append(pl.col(name).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d"))
+        elif dtype != pl.String:
+            casts.append(pl.col(name).cast(dtype))
+    return raw.with_columns(casts) if casts else raw

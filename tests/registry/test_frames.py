@@ -12,7 +12,7 @@ import pytest
 
 from jiuzhu.demo.accounts import GD_COUNTY, demo_accounts_create
 from jiuzhu.demo.households import seed_households
-from jiuzhu.regions.scope import system_scope
+from jiuzhu.regions.scope import Scope, system_scope, using_scope
 from jiuzhu.regions.services import regions_generate_subdivisions
 from jiuzhu.registry.evaluation import evaluator
 from jiuzhu.registry.frames import households_frame
@@ -106,3 +106,11 @@ def test_an_area_reads_its_open_households_and_the_facts_of_the_day(
 def test_no_households_give_an_empty_frame(db: object) -> None:
     with system_scope("test"):
         assert households_frame(AS_OF, household_ids=[]).height == 0
+
+
+def test_households_outside_the_callers_area_are_not_read(population: list[Household]) -> None:
+    """SECURITY.md 1: the frame reads through the scoped managers."""
+    with using_scope(Scope("150102")):
+        assert households_frame(AS_OF, household_ids=[h.id for h in population]).height == 0
+    with using_scope(Scope(GD_COUNTY)):
+        assert households_frame(AS_OF, region_prefix="").height == len(population)
