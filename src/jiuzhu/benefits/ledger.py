@@ -42,7 +42,7 @@ ACCOUNT_OF_STATUS = {
 
 
 def posting(kind: str, payment: Payment, batch_id: int, at: dt.datetime) -> Posting:
-    debit, credit = MOVES[kind]
+    credit, debit = MOVES[kind]  # (from, to)
     return Posting(
         kind=kind,
         debit=debit,

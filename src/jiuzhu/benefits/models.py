@@ -296,7 +296,7 @@ class Account(models.TextChoices):
     HELD = "held", _("暂挂")
 
 
-# each posting kind moves money from one account to another (double entry): every posting
+# each posting kind moves money (from, to) one account to another (double entry): every posting
 # balances by construction, and a payment's state is where its money is
 MOVES: dict[str, tuple[str, str]] = {
     PostingKind.ACCRUAL: (Account.FUND, Account.PAYABLE),
