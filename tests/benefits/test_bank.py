@@ -224,6 +224,10 @@ def test_the_ledger_and_history_refuse_update_and_delete_in_the_database(
         "UPDATE benefits_entitlementchange SET note = 'x'",
     )
     for sql in statements:
-        with pytest.raises(DatabaseError), transaction.atomic(), maintenance_off():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            maintenance_off(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
