@@ -108,3 +108,10 @@ def test_a_malformed_month_is_refused(text: str) -> None:
     with pytest.raises(ServiceError) as refused:
         parse_month(text)
     assert refused.value.field == "month"
+
+
+def test_a_month_after_next_is_refused(officers: dict[str, Any], five: list[Any]) -> None:
+    with pytest.raises(ServiceError) as refused:
+        run(officers["preparer"], month=dt.date(2026, 6, 1))
+    assert refused.value.message == str(errors.MONTH_AHEAD)
+    assert run(officers["preparer"], month=dt.date(2026, 5, 1)).added == 5

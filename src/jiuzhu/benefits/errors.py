@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 MONTH_INVALID = _("月份应为 YYYY-MM 格式")
+MONTH_AHEAD = _("只能编制本月及以前月份或下月的发放批次")
 COUNTY_UNKNOWN = _("县级区划代码不存在")
 COUNTY_OUTSIDE = _("该县（市、区）不在您的区域内")
 BATCH_MISSING = _("未找到该发放批次")

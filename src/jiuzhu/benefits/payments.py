@@ -36,6 +36,7 @@ from jiuzhu.benefits.models import (
 from jiuzhu.regions.models import Level, Region
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
+from jiuzhu.rules.procedure import add_months
 
 CHUNK = 5_000  # entitlements per transaction
 MONTHS_AHEAD = 1  # a batch may be prepared for next month, not later
@@ -205,8 +206,8 @@ def payments_run(
     require(actor, Can.PREPARE_PAYMENTS)
     county = county_checked(actor, county)
     today = today or timezone.localdate()
-    if month > today.replace(day=1) + dt.timedelta(days=31 * MONTHS_AHEAD):
-        raise ServiceError(errors.MONTH_INVALID, field="month")
+    if month > add_months(today.replace(day=1), MONTHS_AHEAD):
+        raise ServiceError(errors.MONTH_AHEAD, field="month")
     batch = _open_batch(actor, county, month)
     if batch is None:
         return RunResult(None, 0, 0, 0)
