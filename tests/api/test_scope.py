@@ -216,6 +216,14 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "GET /verification/sources": None,
     "POST /verification/sources/{source}/records": Can.IMPORT_DEPARTMENT_DATA,
     "GET /verification/batches/{batch_id}": (Can.VERIFY, Can.IMPORT_DEPARTMENT_DATA),
+    "GET /benefits/entitlements": Can.VIEW_PAYMENTS,
+    "GET /benefits/entitlements/{entitlement_id}": Can.VIEW_PAYMENTS,
+    "GET /benefits/batches": Can.VIEW_PAYMENTS,
+    "POST /benefits/batches": Can.PREPARE_PAYMENTS,
+    "GET /benefits/batches/{batch_id}": Can.VIEW_PAYMENTS,
+    "POST /benefits/batches/{batch_id}/approve": Can.APPROVE_PAYMENTS,
+    "POST /benefits/batches/{batch_id}/export": Can.EXPORT_PAYMENTS,
+    "POST /benefits/batches/{batch_id}/reconcile": Can.EXPORT_PAYMENTS,
 }
 
 
@@ -250,6 +258,9 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             "",
             {"batch_key": "K1", "as_of": "2024-05-31", "records": [{"id_number": "x"}]},
         ),
+        "POST /benefits/batches": ("", {"county": "440104", "month": "2026-04"}),
+        "POST /benefits/batches/{batch_id}/export": ("", {"format": "csv"}),
+        "POST /benefits/batches/{batch_id}/reconcile": ("", {"content": "x"}),
         **{
             f"POST /cases/{{case_id}}/actions/{e}": ("", CASE_EVENT_BODIES.get(e, {}))
             for e in CASE_EVENTS
@@ -270,6 +281,7 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             township_code=gd_area,
             source="bank",
             batch_id=MISSING,
+            entitlement_id=MISSING,
         )
         response = _send(api, method, path + query, body)
         alternatives = needs if isinstance(needs, tuple) else (needs,)

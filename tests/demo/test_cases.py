@@ -37,3 +37,30 @@ def test_demo_cases_cover_the_procedure_on_synthetic_households(tmp_path: Path) 
     assert CaseEvent.unscoped.filter(case__in=cases).count() > made  # every step logged
     funds = ReserveFund.unscoped.filter(region_code__startswith=GD_COUNTY)
     assert funds.count() == 2 and all(f.balance <= Decimal("50000") for f in funds)
+
+
+def test_approved_demo_cases_have_entitlements_accounts_and_a_payment_batch(
+    tmp_path: Path,
+) -> None:
+    """Issue #6 in the demo: every approved dibao case has its entitlement, each entitled
+    household a synthetic payee account, and this month's batch is prepared."""
+    from jiuzhu.benefits.models import Entitlement, PayeeAccount, PaymentBatch
+    from jiuzhu.demo.benefits import seed_payee_accounts, seed_payment_batch
+
+    subdivisions("150102")
+    with system_scope("test"):
+        for county in (GD_COUNTY, "150102"):
+            regions_generate_subdivisions(county, townships=2, villages=3)
+        demo_accounts_create()
+        seed_households([GD_COUNTY], 120, seed=7)
+        seed_demo_departments(tmp_path)
+        seed_reserves("gd", GD_COUNTY)
+        seed_cases("gd", GD_COUNTY, 30, seed=7)
+        accounts = seed_payee_accounts(GD_COUNTY)
+        seed_payment_batch(GD_COUNTY)
+    approved = Case.unscoped.filter(outcome="approved", kind="dibao", decided_amount__gt=0)
+    assert Entitlement.unscoped.filter(case__in=approved).count() == approved.count()
+    entitled = set(Entitlement.unscoped.values_list("household_id", flat=True))
+    assert accounts == len(entitled) == PayeeAccount.unscoped.count()
+    assert all(a.account_masked.startswith("9999****") for a in PayeeAccount.unscoped.all())
+    assert PaymentBatch.unscoped.count() <= 1  # none when nothing starts before next month

@@ -49,6 +49,12 @@ class Can(StrEnum):
     APPLY_ONLINE = "apply_online"  # an applicant, for their own household only
     # department data for verification (V-02): import files, receive pushes, read batches
     IMPORT_DEPARTMENT_DATA = "import_department_data"
+    # benefits (issue #6): entitlements and monthly payments; a batch is approved by someone
+    # other than whoever prepared it (F-01); exporting reads the clear bank account numbers
+    VIEW_PAYMENTS = "view_payments"
+    PREPARE_PAYMENTS = "prepare_payments"
+    APPROVE_PAYMENTS = "approve_payments"
+    EXPORT_PAYMENTS = "export_payments"
 
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
@@ -81,6 +87,10 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.DECIDE,
             Can.DECIDE_APPEALS,
             Can.MANAGE_RESERVE,
+            Can.VIEW_PAYMENTS,
+            Can.PREPARE_PAYMENTS,
+            Can.APPROVE_PAYMENTS,
+            Can.EXPORT_PAYMENTS,
         }
     ),
     Role.VERIFICATION_OFFICER: frozenset(
@@ -89,7 +99,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.DEPARTMENT_OFFICER: frozenset(
         {Can.VIEW_HOUSEHOLDS, Can.HANDLE_REFERRALS, Can.IMPORT_DEPARTMENT_DATA}
     ),
-    Role.AUDITOR: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_AUDIT}),
+    Role.AUDITOR: frozenset({Can.VIEW_HOUSEHOLDS, Can.VIEW_AUDIT, Can.VIEW_PAYMENTS}),
     Role.SYSTEM_ADMIN: frozenset({Can.MANAGE_USERS, Can.MANAGE_API_TOKENS}),
     Role.SECURITY_ADMIN: frozenset({Can.MANAGE_SECURITY}),
     Role.AUDIT_ADMIN: frozenset({Can.VIEW_AUDIT}),

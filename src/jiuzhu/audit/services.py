@@ -95,6 +95,27 @@ def access_record(
     return chain.append(row)  # type: ignore[return-value]
 
 
+def access_record_many(*, actor: Any, reads: list[dict[str, Any]]) -> list[AccessEvent]:
+    """One access row per read of a batch (a bank file reads every payee's account), by one
+    actor, appended together (each read: subject_type, subject_id, field, purpose,
+    region_code)."""
+    now = timezone.now()
+    fields = _actor_fields(actor)
+    rows = [
+        AccessEvent(
+            at=now,
+            subject_type=r["subject_type"],
+            subject_id=str(r["subject_id"]),
+            field=r["field"],
+            purpose=r["purpose"],
+            region_code=r.get("region_code", ""),
+            **fields,
+        )
+        for r in reads
+    ]
+    return chain.append_many(rows)  # type: ignore[arg-type,return-value]
+
+
 def changed_fields(
     old: dict[str, Any], new: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -124,6 +124,11 @@ LOADERS: dict[str, Callable[[Batch], dict[int, Any]]] = {
     "verification": _verifications,
     "latest_verification": _latest_verifications,
 }
+# what a decision sets in motion in other contexts, called inside the step's transaction with
+# all the cases the step approved (benefits registers its entitlements here in its
+# AppConfig.ready: the benefits context depends on cases, never the other way round)
+ON_APPROVED: list[Callable[..., None]] = []
+
 CHANGEABLE = [
     f.attname
     for f in Case._meta.concrete_fields
@@ -236,4 +241,9 @@ class Batch:
             )
         bulk_insert(events)
         audit_record_many(actor=self.actor, changes=audits)
+        approved = [
+            c for c, event, *_ in self._done if event == "approve" and c.outcome == "approved"
+        ]
+        for hook in ON_APPROVED if approved else ():
+            hook(actor=self.actor, cases=approved, today=self.today)
         return [c for c, *_ in self._done]

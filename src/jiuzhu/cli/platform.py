@@ -116,6 +116,15 @@ def demo_seed(
             seed_reserves(prefix, county)
             made = seed_cases(prefix, county, cases)
             err.print(f"{prefix}: {made} synthetic cases at every stage of the procedure")
+        from jiuzhu.demo.benefits import seed_payee_accounts, seed_payment_batch
+
+        for county in (GD_COUNTY, IM_COUNTY):
+            accounts = seed_payee_accounts(county)
+            run = seed_payment_batch(county)
+            err.print(
+                f"{county}: {accounts} synthetic payee accounts; payment batch "
+                f"{run.batch.pk if run.batch else '-'} with {run.added} payments"
+            )
     err.print(f"seeded {households} synthetic households")
 
 

@@ -41,8 +41,15 @@ DEADLINES = frozenset(
         "deadline_online_acceptance",
     }
 )
+PAYMENT_START = "payment_start_months_after_decision"
 PROCEDURE_PARAMETERS = frozenset(
-    {"determination_authority", "commitment_documents", *CHECKLISTS.values(), *DEADLINES}
+    {
+        "determination_authority",
+        "commitment_documents",
+        PAYMENT_START,
+        *CHECKLISTS.values(),
+        *DEADLINES,
+    }
 )
 HUKOU_DOCUMENT = "hukou_book"
 RESIDENCE_DOCUMENT = "residence_permit"
@@ -72,6 +79,22 @@ def determination_authority(
 ) -> Resolved:
     """A-03: `township` where determination is devolved, else `county`."""
     return _resolve("determination_authority", _county(region, pset), as_of, pset)
+
+
+def add_months(month: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after the month of `month`."""
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def first_payment_month(
+    region: str, decided_on: dt.date, pset: ParameterSet | None = None
+) -> dt.date:
+    """The first month a decided monthly benefit is paid for: N months after the month of
+    approval (NATIONAL.md: from the month after approval; a parameter, `unverified`)."""
+    months = _resolve(PAYMENT_START, _county(region, pset), decided_on, pset).value
+    assert isinstance(months, int)
+    return add_months(decided_on.replace(day=1), months)
 
 
 def checklist(

@@ -1,0 +1,1 @@
+"""Benefits: entitlements from decisions, monthly payment batches, bank files, the ledger."""

@@ -1,0 +1,15 @@
+"""Django app configuration for benefits (entitlements and payments, issue #6)."""
+
+from django.apps import AppConfig
+
+
+class BenefitsConfig(AppConfig):
+    name = "jiuzhu.benefits"
+    verbose_name = "待遇与发放"
+
+    def ready(self) -> None:
+        from jiuzhu.benefits.entitlements import entitlements_from_decisions
+        from jiuzhu.cases.batch import ON_APPROVED
+
+        if entitlements_from_decisions not in ON_APPROVED:
+            ON_APPROVED.append(entitlements_from_decisions)
