@@ -49,11 +49,15 @@ class Can(StrEnum):
     APPLY_ONLINE = "apply_online"  # an applicant, for their own household only
     # department data for verification (V-02): import files, receive pushes, read batches
     IMPORT_DEPARTMENT_DATA = "import_department_data"
+    # monitoring (M-01, M-02): visit a warned household and record the outcome of its task
+    HANDLE_WARNINGS = "handle_warnings"
 
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.APPLICANT: frozenset({Can.APPLY_ONLINE}),
-    Role.VILLAGE_ASSISTANT: frozenset({Can.VIEW_HOUSEHOLDS, Can.EVALUATE, Can.INVESTIGATE}),
+    Role.VILLAGE_ASSISTANT: frozenset(
+        {Can.VIEW_HOUSEHOLDS, Can.EVALUATE, Can.INVESTIGATE, Can.HANDLE_WARNINGS}
+    ),
     Role.TOWNSHIP_CASEWORKER: frozenset(
         {
             Can.VIEW_HOUSEHOLDS,
@@ -64,6 +68,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.HANDLE_CASES,
             Can.INVESTIGATE,
             Can.PAY_RESERVE,
+            Can.HANDLE_WARNINGS,
         }
     ),
     Role.TOWNSHIP_LEADER: frozenset(
@@ -81,6 +86,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.DECIDE,
             Can.DECIDE_APPEALS,
             Can.MANAGE_RESERVE,
+            Can.HANDLE_WARNINGS,
         }
     ),
     Role.VERIFICATION_OFFICER: frozenset(

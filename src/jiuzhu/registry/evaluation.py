@@ -61,7 +61,9 @@ def households_evaluate(
         for household in nobody:
             found = declared[household.id]
             out[household.id] = (
-                found if isinstance(found, ServiceError) else _nobody(found, snapshots[household.id])
+                found
+                if isinstance(found, ServiceError)
+                else _nobody(found, snapshots[household.id])
             )
     parsed: list[tuple[int, RulesHousehold]] = []
     for household in (h for h in households if h.id not in out):

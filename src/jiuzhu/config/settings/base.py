@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jiuzhu.registry",
     "jiuzhu.cases",
     "jiuzhu.verification",
+    "jiuzhu.monitoring",
     "jiuzhu.portal",
     "ninja",
     "jiuzhu.api",
