@@ -116,6 +116,14 @@ def demo_seed(
             seed_reserves(prefix, county)
             made = seed_cases(prefix, county, cases)
             err.print(f"{prefix}: {made} synthetic cases at every stage of the procedure")
+        from jiuzhu.demo.signals import seed_demo_signals
+
+        monitored = seed_demo_signals(settings.DATA_DIR / "signals")
+        err.print(
+            f"monitoring: {monitored['signals']} synthetic signals ({monitored['planted']} "
+            f"planted hardships) → {monitored['warnings']} warnings {monitored['by_kind']}; "
+            "grid worker: gd-assistant → 预警任务"
+        )
     err.print(f"seeded {households} synthetic households")
 
 
