@@ -213,3 +213,30 @@ SIGNALS: dict[str, Source] = {s.code: s for s in SIGNALS_LIST}
 
 def get_signal(code: str) -> Source | None:
     return SIGNALS.get(code)
+
+
+def signals_markdown() -> str:
+    """The record schemas as docs/monitoring.md shows them (a test compares the two)."""
+    parts: list[str] = []
+    for kind in SIGNALS_LIST:
+        parts.append(
+            f"### `{kind.code}` — {kind.name_zh} / {kind.name_en} ({kind.department_zh}; "
+            f"{kind.rule})"
+        )
+        if kind.note:
+            parts.append(kind.note)
+        parts.append("")
+        parts.append("| field | 数据元 | element | type | required | sensitivity | stored in |")
+        parts.append("|---|---|---|---|---|---|---|")
+        for f in kind.fields:
+            shown = str(f.type)
+            if f.choices:
+                shown += ": " + ", ".join(f"`{c}`" for c in f.choices)
+            if f.unit:
+                shown += f" ({f.unit})"
+            parts.append(
+                f"| `{f.name}` | {f.label_zh} | {f.label_en} | {shown} | "
+                f"{'yes' if f.required else ''} | {f.sensitivity} | `{f.column}` |"
+            )
+        parts.append("")
+    return "\n".join(parts)
