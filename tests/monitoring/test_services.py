@@ -168,3 +168,14 @@ def test_escalation_counts_working_days_across_spring_festival(
     task.refresh_from_db()
     assert (task.assigned_level, task.assigned_area, task.escalations) == ("county", "440104", 2)
     assert AuditEvent.objects.filter(action="monitoring.escalate").count() == 2
+
+
+def test_closing_the_last_open_warning_clears_the_households_risk_grade(
+    assistant: Any, caseworker: Any, gd_area: str
+) -> None:
+    from jiuzhu.monitoring.models import HouseholdRisk
+
+    task = warned(caseworker, gd_area + "001")
+    assert HouseholdRisk.unscoped.filter(household_id=task.household_id).exists()
+    close(assistant, task)
+    assert not HouseholdRisk.unscoped.filter(household_id=task.household_id).exists()

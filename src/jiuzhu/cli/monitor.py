@@ -104,7 +104,8 @@ def import_command(
     if get_signal(kind) is None:
         _fail(f"KIND: unknown signal kind {kind!r} (see `jiuzhu monitor kinds`)")
     day = _date(as_of)
-    area = _region(region)
+    _region(region)  # checked; the batch keeps the code as given
+    area = "" if region == "000000" else region
     if batch is not None and not (
         0 < len(batch) <= 100 and batch.isascii() and batch.isprintable()
     ):

@@ -121,7 +121,7 @@ def _new_only(found: pl.DataFrame) -> pl.DataFrame:
     return (
         found.join(taken, on=["household_id", "kind", "key"], how="anti")
         .join(busy, on=["household_id", "kind"], how="anti")
-        .unique(["household_id", "kind"], keep="first", maintain_order=True)
+        .unique(["household_id", "kind", "key"], keep="first", maintain_order=True)
     )
 
 
@@ -173,6 +173,21 @@ def _rows(new: pl.DataFrame, as_of: dt.date) -> tuple[list[RiskWarning], list[Ta
             )
         )
     return warnings, tasks
+
+
+def risk_refresh(household_id: int, as_of: dt.date) -> None:
+    """One household's grade after one of its warnings was handled (a task closed)."""
+    from django.db.models import Count, Max
+
+    got = RiskWarning.unscoped.filter(household_id=household_id, closed=False).aggregate(
+        rank=Max("rank"), n=Count("id")
+    )
+    if not got["n"]:
+        HouseholdRisk.unscoped.filter(household_id=household_id).delete()
+        return
+    HouseholdRisk.unscoped.filter(household_id=household_id).update(
+        rank=got["rank"], level=LEVELS[got["rank"] - 1], open_warnings=got["n"], as_of=as_of
+    )
 
 
 def _risk_grades(as_of: dt.date, region: str) -> int:

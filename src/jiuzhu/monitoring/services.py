@@ -25,6 +25,7 @@ from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
 from jiuzhu.monitoring import errors
 from jiuzhu.monitoring.models import AssignedLevel, Outcome, RiskWarning, Task, TaskState
+from jiuzhu.monitoring.scan import risk_refresh
 from jiuzhu.monitoring.signals import SIGNALS
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.rules.monitoring import ESCALATION_DAYS, TASK_DAYS
@@ -182,6 +183,7 @@ def task_close(
         locked.outcome, locked.department = outcome, department
         locked.state, locked.closed_by, locked.closed_on = TaskState.CLOSED, actor, today
         RiskWarning.unscoped.filter(pk=locked.warning_id).update(closed=True)
+        risk_refresh(locked.household_id, today)
         action = "monitoring.task_close"
     locked.save()
     audit_record(
