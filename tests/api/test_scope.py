@@ -224,6 +224,12 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "POST /benefits/batches/{batch_id}/approve": Can.APPROVE_PAYMENTS,
     "POST /benefits/batches/{batch_id}/export": Can.EXPORT_PAYMENTS,
     "POST /benefits/batches/{batch_id}/reconcile": Can.EXPORT_PAYMENTS,
+    "GET /monitoring/signal-kinds": None,
+    "POST /monitoring/signals/{kind}": Can.IMPORT_DEPARTMENT_DATA,
+    "GET /monitoring/tasks": Can.HANDLE_WARNINGS,
+    "GET /monitoring/tasks/{task_id}": Can.HANDLE_WARNINGS,
+    "POST /monitoring/tasks/{task_id}/close": Can.HANDLE_WARNINGS,
+    "GET /monitoring/dashboard": Can.VIEW_HOUSEHOLDS,
 }
 
 
@@ -261,6 +267,14 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
         "POST /benefits/batches": ("", {"county": "440104", "month": "2026-04"}),
         "POST /benefits/batches/{batch_id}/export": ("", {"format": "csv"}),
         "POST /benefits/batches/{batch_id}/reconcile": ("", {"content": "x"}),
+        "POST /monitoring/signals/{kind}": (
+            "",
+            {"batch_key": "K1", "as_of": "2024-05-31", "records": [{"id_number": "x"}]},
+        ),
+        "POST /monitoring/tasks/{task_id}/close": (
+            "",
+            {"outcome": "no_need", "note": "乙", "visited_on": "2024-05-31"},
+        ),
         **{
             f"POST /cases/{{case_id}}/actions/{e}": ("", CASE_EVENT_BODIES.get(e, {}))
             for e in CASE_EVENTS
@@ -282,6 +296,8 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             source="bank",
             batch_id=MISSING,
             entitlement_id=MISSING,
+            kind="death",
+            task_id=MISSING,
         )
         response = _send(api, method, path + query, body)
         alternatives = needs if isinstance(needs, tuple) else (needs,)

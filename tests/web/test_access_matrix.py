@@ -53,6 +53,9 @@ PAGES: dict[str, str | None] = {
     "portal:apply": None,
     "portal:report_change": None,
     "portal:letter_pdf": "case",
+    "monitoring:dashboard": None,
+    "monitoring:tasks": None,
+    "monitoring:task": "task",
 }
 # the other parts of a page's address, besides the object's id
 EXTRA: dict[str, dict[str, Any]] = {
@@ -109,7 +112,25 @@ def gd_objects(caseworker: Any, gd_area: str) -> dict[str, int]:
         "member": members(household)[0].id,
         "case": case.id,
         "document": document.id,
+        "task": _task(household).id,
     }
+
+
+def _task(household: Any) -> Any:
+    """A monitoring task of the household (a hotline warning), as a scan writes it."""
+    import datetime as dt
+
+    from jiuzhu.monitoring.models import RiskWarning, Task
+
+    day = dt.date(2026, 3, 2)
+    warning = RiskWarning.unscoped.create(
+        household=household, region_code=household.region_code, kind="hotline", rule="M-03",
+        level="yellow", rank=2, key="s1", category="none", raised_on=day,
+    )  # fmt: skip
+    return Task.unscoped.create(
+        warning=warning, household=household, region_code=household.region_code,
+        assigned_area=household.region_code, rank=2, opened_on=day, due_on=day,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(n for n, kind in PAGES.items() if kind))
@@ -118,7 +139,12 @@ def test_another_areas_object_is_missing_on_every_page(
 ) -> None:
     kind = PAGES[name]
     assert kind is not None
-    arg = {"household": "household_id", "member": "member_id", "case": "case_id"}[kind]
+    arg = {
+        "household": "household_id",
+        "member": "member_id",
+        "case": "case_id",
+        "task": "task_id",
+    }[kind]
     extra = {k: gd_objects.get(v, v) for k, v in EXTRA.get(name, {}).items()}
     url = reverse(name, kwargs={arg: gd_objects[kind], **extra})
     missing = reverse(name, kwargs={arg: 999_999_999, **extra})

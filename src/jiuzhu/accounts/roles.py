@@ -55,11 +55,15 @@ class Can(StrEnum):
     PREPARE_PAYMENTS = "prepare_payments"
     APPROVE_PAYMENTS = "approve_payments"
     EXPORT_PAYMENTS = "export_payments"
+    # monitoring (M-01, M-02): visit a warned household and record the outcome of its task
+    HANDLE_WARNINGS = "handle_warnings"
 
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.APPLICANT: frozenset({Can.APPLY_ONLINE}),
-    Role.VILLAGE_ASSISTANT: frozenset({Can.VIEW_HOUSEHOLDS, Can.EVALUATE, Can.INVESTIGATE}),
+    Role.VILLAGE_ASSISTANT: frozenset(
+        {Can.VIEW_HOUSEHOLDS, Can.EVALUATE, Can.INVESTIGATE, Can.HANDLE_WARNINGS}
+    ),
     Role.TOWNSHIP_CASEWORKER: frozenset(
         {
             Can.VIEW_HOUSEHOLDS,
@@ -70,6 +74,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.HANDLE_CASES,
             Can.INVESTIGATE,
             Can.PAY_RESERVE,
+            Can.HANDLE_WARNINGS,
         }
     ),
     Role.TOWNSHIP_LEADER: frozenset(
@@ -91,6 +96,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.PREPARE_PAYMENTS,
             Can.APPROVE_PAYMENTS,
             Can.EXPORT_PAYMENTS,
+            Can.HANDLE_WARNINGS,
         }
     ),
     Role.VERIFICATION_OFFICER: frozenset(

@@ -14,7 +14,7 @@ from ninja.renderers import JSONRenderer
 from jiuzhu.api import problems
 from jiuzhu.api.auth import AUTH
 from jiuzhu.api.idempotency import HEADER, MAX_KEY_LENGTH
-from jiuzhu.api.routers import benefits, cases, me, regions, registry, verification
+from jiuzhu.api.routers import benefits, cases, me, monitoring, regions, registry, verification
 
 DESCRIPTION = """\
 The REST API of jiuzhu (救助). Sign in with `Authorization: Bearer <token>`, or use the
@@ -78,6 +78,7 @@ api.add_router("", registry.router)
 api.add_router("", cases.router)
 api.add_router("", verification.router)
 api.add_router("", benefits.router)
+api.add_router("", monitoring.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

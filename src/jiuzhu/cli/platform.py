@@ -125,6 +125,14 @@ def demo_seed(
                 f"{county}: {accounts} synthetic payee accounts; payment batch "
                 f"{run.batch.pk if run.batch else '-'} with {run.added} payments"
             )
+        from jiuzhu.demo.signals import seed_demo_signals
+
+        monitored = seed_demo_signals(settings.DATA_DIR / "signals")
+        err.print(
+            f"monitoring: {monitored['signals']} synthetic signals ({monitored['planted']} "
+            f"planted hardships) → {monitored['warnings']} warnings {monitored['by_kind']}; "
+            "grid worker: gd-assistant → 预警任务"
+        )
     err.print(f"seeded {households} synthetic households")
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from jiuzhu.rules.errors import ParameterError
+from jiuzhu.rules.monitoring import MONITORING_PARAMETERS
 from jiuzhu.rules.params import ParameterSet, Resolved
 from jiuzhu.rules.procedure import PROCEDURE_PARAMETERS
 from jiuzhu.rules.verification import VERIFICATION_PARAMETERS
@@ -26,6 +27,7 @@ EXTRA_PARAMETERS = frozenset(
     | {f"aid_opened_{c}" for c in ("tekun", "dibao", "low_income", "rigid_expenditure")}
     | PROCEDURE_PARAMETERS
     | VERIFICATION_PARAMETERS
+    | MONITORING_PARAMETERS
 )
 
 

@@ -82,7 +82,10 @@ def _covers(batch_region: str, region: str) -> bool:
 
 def _batches(as_of: dt.date) -> list[dict[str, Any]]:
     rows = (
-        SourceBatch.unscoped.filter(status=BatchStatus.COMPLETE, as_of__lte=as_of)
+        # only the verification sources: monitoring's signals share the batch tables
+        SourceBatch.unscoped.filter(
+            status=BatchStatus.COMPLETE, as_of__lte=as_of, source__in=list(SOURCES)
+        )
         .order_by("source", "region_code", "-as_of", "-id")
         .values("id", "source", "region_code", "as_of", "batch_key")
     )

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from jiuzhu.verification import errors, services
 from jiuzhu.verification.errors import RefusedFile
 from jiuzhu.verification.models import BatchStatus, Channel, SourceBatch
 from jiuzhu.verification.reading import RawFile, content_digest, push_frame, read_file
-from jiuzhu.verification.sources import Source, get_source
+from jiuzhu.verification.sources import SOURCES, Source
 from jiuzhu.verification.validation import missing_columns, unknown_columns, validate
 
 CHUNK = 500_000
@@ -40,8 +40,10 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def source_or_refuse(code: str) -> Source:
-    source = get_source(code)
+def source_or_refuse(code: str, catalogue: Mapping[str, Source] | None = None) -> Source:
+    """The declaration of `code` in `catalogue` (the departments' verification sources by
+    default; monitoring passes its signal kinds, stored through the same pipeline)."""
+    source = (SOURCES if catalogue is None else catalogue).get(code)
     if source is None:
         raise RefusedFile(errors.UNKNOWN_SOURCE)
     return source
@@ -69,10 +71,11 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
+    catalogue: Mapping[str, Source] | None = None,
 ) -> ImportResult:
     """Import one department file (CSV, XLSX or Parquet). `progress` is told the rows done
     as chunks are stored, `on_total` the number of rows once the file is read."""
-    spec = source_or_refuse(source)
+    spec = source_or_refuse(source, catalogue)
     raw: RawFile = read_file(path)
     if on_total is not None:
         on_total(raw.frame.height)
@@ -99,9 +102,10 @@ def import_records(
     as_of: dt.date,
     batch_key: str,
     region_code: str,
+    catalogue: Mapping[str, Source] | None = None,
 ) -> ImportResult:
     """Import a batch pushed through the API (a list of records)."""
-    spec = source_or_refuse(source)
+    spec = source_or_refuse(source, catalogue)
     return _import(
         actor=actor,
         source=spec,

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jiuzhu.cases",
     "jiuzhu.verification",
     "jiuzhu.benefits",
+    "jiuzhu.monitoring",
     "jiuzhu.portal",
     "ninja",
     "jiuzhu.api",

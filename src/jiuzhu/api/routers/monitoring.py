@@ -1,0 +1,179 @@
+"""Monitoring (M-01…M-03): departments push hardship signals; grid workers and township
+caseworkers read their area's tasks and record the outcome of a visit; the area's dashboard.
+
+A push is one batch of records validated row by row (the same pipeline as verification's
+department data, docs/monitoring.md), idempotent by its batch key. Tasks belong to the
+household's area: another area's task is 404.
+
+(No `from __future__ import annotations`: ninja reads the annotations at runtime.)
+"""
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Path, Query, Router, Status
+
+from jiuzhu.accounts.roles import Can
+from jiuzhu.api.auth import require
+from jiuzhu.api.idempotency import idempotent
+from jiuzhu.api.monitoring_schemas import (
+    MonitoringDashboardOut,
+    MonitoringSignalOut,
+    MonitoringTaskCloseIn,
+    MonitoringTaskOut,
+    MonitoringWarningOut,
+)
+from jiuzhu.api.problems import Problem, ProblemError
+from jiuzhu.api.routers.verification import CONFLICTS, batch_out
+from jiuzhu.api.verification_schemas import BatchOut, RecordsIn, SourceOut
+from jiuzhu.monitoring import errors, selectors
+from jiuzhu.monitoring.models import Task, WarningKind
+from jiuzhu.monitoring.services import signals_import_records, task_close
+from jiuzhu.monitoring.signals import SIGNALS_LIST, get_signal
+from jiuzhu.registry.errors import ServiceError
+from jiuzhu.verification.errors import RefusedFile
+
+router = Router(tags=["monitoring 主动发现与动态监测"])
+
+READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Problem}
+WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422}): Problem}
+KindCode = Annotated[str, Path(pattern=r"^[a-z_]{2,32}$", description="信号类型")]
+TaskId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+KIND_LABELS = dict(WarningKind.choices)
+
+
+def task_out(task: Task, *, with_signals: bool = False) -> MonitoringTaskOut:
+    warning = task.warning
+    return MonitoringTaskOut(
+        id=task.pk,
+        household_id=task.household_id,
+        household_number=task.household.number,
+        region_code=task.region_code,
+        state=task.state,  # type: ignore[arg-type]
+        assigned_level=task.assigned_level,  # type: ignore[arg-type]
+        assigned_area=task.assigned_area,
+        opened_on=task.opened_on,
+        due_on=task.due_on,
+        overdue=task.state == "open" and task.due_on < timezone.localdate(),
+        escalations=task.escalations,
+        recommended=task.recommended,
+        outcome=task.outcome,
+        visited_on=task.visited_on,
+        note=task.note,
+        department=task.department,
+        case_id=task.case_id,
+        warning=MonitoringWarningOut(
+            id=warning.pk,
+            kind=warning.kind,
+            kind_label=str(KIND_LABELS.get(warning.kind, warning.kind)),
+            rule=warning.rule,
+            level=warning.level,  # type: ignore[arg-type]
+            category=warning.category,
+            amount=warning.amount,
+            raised_on=warning.raised_on,
+            evidence=dict(warning.evidence),
+            signal_ids=list(warning.signal_ids),
+        ),
+        signals=[MonitoringSignalOut(**s) for s in selectors.task_signals(task)]
+        if with_signals
+        else [],
+    )
+
+
+@router.get("/monitoring/signal-kinds", response={200: list[SourceOut], **READ_ERRORS})
+def signal_kinds(request: HttpRequest) -> list[SourceOut]:
+    """The signal kinds and their record schemas (type, unit, sensitivity of each field)."""
+    return [SourceOut.model_validate(s.as_dict()) for s in SIGNALS_LIST]
+
+
+@router.post("/monitoring/signals/{kind}", response={200: BatchOut, 201: BatchOut, **WRITE_ERRORS})
+@idempotent
+def signals_push(request: HttpRequest, kind: KindCode, payload: RecordsIn) -> Status[BatchOut]:
+    """A department's system pushes one batch of signals: 201 with the row-by-row report;
+    200 and nothing added when the batch was imported already."""
+    user = require(request, Can.IMPORT_DEPARTMENT_DATA)
+    if get_signal(kind) is None:
+        raise ProblemError(404, str(errors.UNKNOWN_KIND))
+    try:
+        result = signals_import_records(
+            actor=user,
+            kind=kind,
+            records=[dict(r) for r in payload.records],
+            as_of=payload.as_of,
+            batch_key=payload.batch_key,
+            region_code=user.area.code if user.area else "",
+        )
+    except RefusedFile as exc:
+        raise ProblemError(409 if exc.message in CONFLICTS else 422, exc.message) from None
+    out = batch_out(result.batch, added=result.added, already=result.already_complete)
+    return Status(200 if result.already_complete else 201, out)
+
+
+@router.get("/monitoring/tasks", response={200: list[MonitoringTaskOut], **READ_ERRORS})
+def tasks_list(
+    request: HttpRequest,
+    overdue: Annotated[bool, Query(description="只列逾期任务")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[MonitoringTaskOut]:
+    """The open tasks of the caller's area, most urgent first."""
+    require(request, Can.HANDLE_WARNINGS)
+    tasks = selectors.tasks_open()
+    if overdue:
+        tasks = tasks.filter(due_on__lt=timezone.localdate())
+    return [task_out(t) for t in tasks[:limit]]
+
+
+@router.get("/monitoring/tasks/{task_id}", response={200: MonitoringTaskOut, **READ_ERRORS})
+def task_get(request: HttpRequest, task_id: TaskId) -> MonitoringTaskOut:
+    """A task of the caller's area with its warning and the signals behind it."""
+    require(request, Can.HANDLE_WARNINGS)
+    task = selectors.task_get(task_id)
+    if task is None:
+        raise ProblemError(404)
+    return task_out(task, with_signals=True)
+
+
+@router.post("/monitoring/tasks/{task_id}/close", response={200: MonitoringTaskOut, **WRITE_ERRORS})
+@idempotent
+def task_close_endpoint(
+    request: HttpRequest, task_id: TaskId, payload: MonitoringTaskCloseIn
+) -> MonitoringTaskOut:
+    """Record the visit and the outcome. A village assistant's `refer_application` or
+    `emergency_aid` hands the task to the township; a caseworker's opens the application."""
+    user = require(request, Can.HANDLE_WARNINGS)
+    task = selectors.task_get(task_id)
+    if task is None:
+        raise ProblemError(404)
+    try:
+        done = task_close(
+            actor=user,
+            task=task,
+            outcome=payload.outcome,
+            note=payload.note,
+            visited_on=payload.visited_on,
+            department=payload.department,
+            amount=payload.amount,
+        )
+    except ServiceError as exc:
+        if exc.message == str(errors.TASK_CLOSED):
+            raise ProblemError(409, exc.message) from None
+        raise
+    return task_out(selectors.task_get(done.pk) or done)
+
+
+@router.get("/monitoring/dashboard", response={200: MonitoringDashboardOut, **READ_ERRORS})
+def dashboard(request: HttpRequest) -> MonitoringDashboardOut:
+    """The caller's area: open warnings by level and kind, open and overdue tasks."""
+    require(request, Can.VIEW_HOUSEHOLDS)
+    today = timezone.localdate()
+    data = selectors.dashboard(today)
+    return MonitoringDashboardOut(
+        as_of=today,
+        open_warnings=data["by_level"],
+        by_kind=data["by_kind"],
+        open_tasks=data["open_tasks"],
+        overdue_tasks=data["overdue"],
+        tasks_by_level=data["by_assigned"],
+        closed_tasks=data["closed_tasks"],
+    )

@@ -1,0 +1,264 @@
+"""`jiuzhu monitor`: hardship signals, the monitoring scan and the escalation of overdue
+tasks (M-01, M-02).
+
+Exit codes: 0 on success (an import with bad rows too: they are reported with line and
+reason); 2 when an argument is wrong (a date, a kind, a region code) or a file is refused
+whole — and then nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+monitor_app = typer.Typer(help="Monitoring: hardship signals, scans, escalation (M-01, M-02).")
+err = Console(stderr=True)
+out = Console()
+REGION = re.compile(r"^([0-9]{2}){0,3}([0-9]{3}){0,2}$")
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _emit(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _date(value: str | None, option: str = "--as-of") -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: {value!r} is not a date YYYY-MM-DD")
+
+
+def _region(value: str) -> str:
+    """A region code or prefix of 2, 4, 6, 9 or 12 digits ("" everything); 000000 = all."""
+    if value in ("", "000000"):
+        return ""
+    if not REGION.match(value) or len(value) not in (2, 4, 6, 9, 12):
+        _fail(f"--region: {value!r} is not a region code (2, 4, 6, 9 or 12 digits)")
+    return value.rstrip("0") if len(value) == 6 and value.endswith("00") else value
+
+
+@monitor_app.command("kinds")
+def kinds(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables.")] = False,
+) -> None:
+    """The signal kinds and their record schemas (docs/monitoring.md)."""
+    from jiuzhu.monitoring.signals import SIGNALS_LIST
+
+    if as_json:
+        _emit([s.as_dict() for s in SIGNALS_LIST])
+        return
+    for kind in SIGNALS_LIST:
+        table = Table(title=f"{kind.code}  {kind.name_zh} / {kind.name_en}", title_justify="left")
+        for column in ("field", "名称", "type", "required", "sensitivity", "stored as"):
+            table.add_column(column)
+        for f in kind.fields:
+            shown = f"{f.type}" + (f" [{'|'.join(f.choices)}]" if f.choices else "")
+            table.add_row(
+                f.name,
+                f.label_zh,
+                escape(shown),
+                "yes" if f.required else "",
+                str(f.sensitivity),
+                str(f.column),
+            )
+        out.print(table)
+
+
+@monitor_app.command("import")
+def import_command(
+    kind: Annotated[str, typer.Argument(help="Signal kind (jiuzhu monitor kinds).")],
+    file: Annotated[Path, typer.Argument(help="The department's file: .csv, .xlsx or .parquet.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The data's as-of date (default: today).")
+    ] = None,
+    batch: Annotated[
+        str | None, typer.Option("--batch", help="The department's batch id (default: SHA-256).")
+    ] = None,
+    region: Annotated[str, typer.Option("--region", help="Area the batch belongs to.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Import a department's signal file: bad rows reported (line, field, reason), the rest
+    stored; the same batch twice adds nothing."""
+    from jiuzhu.cli.platform import setup_django
+    from jiuzhu.monitoring.signals import get_signal
+
+    if get_signal(kind) is None:
+        _fail(f"KIND: unknown signal kind {kind!r} (see `jiuzhu monitor kinds`)")
+    day = _date(as_of)
+    _region(region)  # checked; the batch keeps the code as given
+    area = "" if region == "000000" else region
+    if batch is not None and not (
+        0 < len(batch) <= 100 and batch.isascii() and batch.isprintable()
+    ):
+        _fail("--batch: 1 to 100 printable ASCII characters")
+    setup_django()
+    from jiuzhu.cli.verify import _print_summary, _summary
+    from jiuzhu.monitoring.services import signals_import_file
+    from jiuzhu.regions.scope import system_scope
+    from jiuzhu.verification.errors import RefusedFile
+
+    progress = Progress(
+        TextColumn(f"importing {kind}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+    )
+    started = time.perf_counter()
+    with progress, system_scope("cli monitor import"):
+        task = progress.add_task("import", total=None)
+        try:
+            result = signals_import_file(
+                actor=None,
+                kind=kind,
+                path=file,
+                as_of=day,
+                batch_key=batch,
+                region_code=area,
+                progress=lambda rows: progress.advance(task, rows),
+                on_total=lambda total: progress.update(task, total=total),
+            )
+        except RefusedFile as exc:
+            _fail(f"{file}: {exc.message}")
+        summary = _summary(result, time.perf_counter() - started)
+    if as_json:
+        _emit(summary)
+    else:
+        _print_summary(summary)
+
+
+def scan_json(result: Any, seconds: float) -> dict[str, Any]:
+    """The public contract of `jiuzhu monitor scan --json` (docs/cli.md)."""
+    from jiuzhu.monitoring.models import Task
+
+    tasks = {t.warning_id: t for t in Task.unscoped.filter(warning__in=result.new_warnings)}
+    return {
+        "as_of": result.as_of.isoformat(),
+        "region": result.region,
+        "households": result.households,
+        "signals": result.signals,
+        "matched_signals": result.matched_signals,
+        "candidates": result.candidates,
+        "new_warnings": len(result.new_warnings),
+        "by_kind": result.by_kind,
+        "by_level": result.by_level,
+        "risk_changed": result.risk_changed,
+        "warnings": [
+            {
+                "id": w.pk,
+                "household_id": w.household_id,
+                "region_code": w.region_code,
+                "kind": w.kind,
+                "rule": w.rule,
+                "level": w.level,
+                "category": w.category,
+                "amount": None if w.amount is None else f"{w.amount:.2f}",
+                "signal_ids": list(w.signal_ids),
+                "evidence": w.evidence,
+                "task": {
+                    "id": tasks[w.pk].pk,
+                    "assigned_level": tasks[w.pk].assigned_level,
+                    "assigned_area": tasks[w.pk].assigned_area,
+                    "due_on": tasks[w.pk].due_on.isoformat(),
+                },
+            }
+            for w in result.new_warnings
+        ],
+        "seconds": round(seconds, 2),
+    }
+
+
+@monitor_app.command("scan")
+def scan_command(
+    as_of: Annotated[str, typer.Option("--as-of", help="The day of the scan, YYYY-MM-DD.")],
+    region: Annotated[str, typer.Option("--region", help="Region code (default: all).")] = "",
+    policy: Annotated[
+        bool, typer.Option("--policy/--no-policy", help="Also 政策找人 (the rules engine).")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Scan the register against the signals and the warning rules; write new warnings,
+    their tasks and risk grades. Idempotent: run again, it writes nothing."""
+    day = _date(as_of)
+    area = _region(region)
+    if day > dt.date.today():
+        _fail(f"--as-of: {as_of} is after today")
+    from jiuzhu.cli.platform import setup_django
+
+    setup_django()
+    from jiuzhu.monitoring.scan import monitoring_scan
+    from jiuzhu.regions.scope import system_scope
+
+    labels = {"read": "reading the register and signals", "write": "writing", "done": "done"}
+    progress = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+        disable=quiet,
+    )  # fmt: skip
+    started = time.perf_counter()
+    with progress, system_scope("cli monitor scan"):
+        task = progress.add_task("scan", total=None)
+        result = monitoring_scan(
+            actor=None,
+            as_of=day,
+            region=area,
+            policy=policy,
+            progress=lambda step: progress.update(task, description=labels[step]),
+        )
+        data = scan_json(result, time.perf_counter() - started)
+    if as_json:
+        _emit(data)
+        return
+    table = Table(title=f"monitoring scan {day} {area or 'all'}", title_justify="left")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label in ("households", "signals", "matched_signals", "candidates", "new_warnings"):
+        table.add_row(label, f"{data[label]:,}")
+    for kind, n in sorted(data["by_kind"].items()):
+        table.add_row(f"  {kind}", f"{n:,}")
+    for level, n in sorted(data["by_level"].items()):
+        table.add_row(f"  {level}", f"{n:,}")
+    table.add_row("risk grades changed", f"{data['risk_changed']:,}")
+    out.print(table)
+
+
+@monitor_app.command("escalate")
+def escalate_command(
+    as_of: Annotated[str, typer.Option("--as-of", help="The day, YYYY-MM-DD.")],
+    region: Annotated[str, typer.Option("--region", help="Region code (default: all).")] = "",
+) -> None:
+    """Open tasks past their deadline go up one level: village → township → county (M-01).
+    Prints {as_of, region, to_township, to_county, overdue_at_county}."""
+    day = _date(as_of)
+    area = _region(region)
+    if day > dt.date.today():
+        _fail(f"--as-of: {as_of} is after today")
+    from jiuzhu.cli.platform import setup_django
+
+    setup_django()
+    from jiuzhu.monitoring.services import tasks_escalate
+    from jiuzhu.regions.scope import system_scope
+
+    with system_scope("cli monitor escalate"):
+        counts = tasks_escalate(actor=None, as_of=day, region=area)
+    _emit({"as_of": day.isoformat(), "region": area, **counts})

@@ -1,0 +1,172 @@
+"""Warnings, their handling tasks and each household's risk grade (M-01, M-02).
+
+A signal itself is a department record (verification.DepartmentRecord, source = the signal
+kind): monitoring adds what the scan concludes from it. Every row carries the household's
+region code, so the area scope of regions/scope.py filters it like the household; a task is
+also assigned to an area (`assigned_area`: the village, then the township, then the county
+when it is escalated, M-01's four-level network).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.regions.scope import ScopedManager
+from jiuzhu.registry.models import Household, region_index
+
+
+class Level(models.TextChoices):
+    BLUE = "blue", _("蓝色")
+    YELLOW = "yellow", _("黄色")
+    ORANGE = "orange", _("橙色")
+    RED = "red", _("红色")
+
+
+class WarningKind(models.TextChoices):
+    MEDICAL = "medical", _("大额医疗费用")
+    BREADWINNER_DEATH = "breadwinner_death", _("主要劳动力死亡")
+    JOB_LOSS = "job_loss", _("单一收入来源家庭失业")
+    DISASTER = "disaster", _("低收入家庭受灾")
+    SCHOOL_DROPOUT = "school_dropout", _("救助家庭学生辍学")
+    HOTLINE = "hotline", _("热线反映困难")
+    POLICY_MATCH = "policy_match", _("符合条件未享受救助（政策找人）")
+
+
+class Category(models.TextChoices):
+    """The household's current assistance category in the register (国办发〔2023〕39号)."""
+
+    TEKUN = "tekun", _("特困人员")
+    DIBAO = "dibao", _("低保")
+    LOW_INCOME = "low_income", _("低保边缘")
+    RIGID_EXPENSE = "rigid_expense", _("刚性支出困难")
+    NONE = "none", _("其他登记家庭")
+
+
+class RiskWarning(models.Model):
+    """One warning about one household: its kind, rule ID, level and the evidence (the
+    signal ids and amounts). `key` makes it idempotent: one warning per (household, kind,
+    key) — for an event the signal's id, for medical costs the newest signal in the window,
+    for 政策找人 the category and year."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="warnings")
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    kind = models.CharField(_("预警类型"), max_length=24, choices=WarningKind.choices)
+    rule = models.CharField(_("规则编号"), max_length=8)
+    level = models.CharField(_("预警等级"), max_length=8, choices=Level.choices)
+    rank = models.PositiveSmallIntegerField()  # 1 blue … 4 red, for ordering
+    key = models.CharField(max_length=64)
+    category = models.CharField(_("救助类别"), max_length=16, choices=Category.choices)
+    amount = models.DecimalField(_("金额"), max_digits=16, decimal_places=2, null=True, blank=True)
+    signal_ids = models.JSONField(_("信号"), default=list, blank=True)
+    evidence = models.JSONField(_("依据"), default=dict)
+    raised_on = models.DateField(_("预警日期"))
+    closed = models.BooleanField(_("已处置"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        base_manager_name = "unscoped"
+        constraints = [
+            models.UniqueConstraint(fields=["household", "kind", "key"], name="one_warning_per_key")
+        ]
+        indexes = [region_index("riskwarning")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.household_id}"
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", _("待处置")
+    CLOSED = "closed", _("已办结")
+
+
+class AssignedLevel(models.TextChoices):
+    VILLAGE = "village", _("村（社区）")
+    TOWNSHIP = "township", _("乡镇（街道）")
+    COUNTY = "county", _("县（区）")
+
+
+class Outcome(models.TextChoices):
+    NO_NEED = "no_need", _("经核查无需救助")
+    REFER_APPLICATION = "refer_application", _("引导申请救助")
+    REFER_DEPARTMENT = "refer_department", _("转相关部门")
+    EMERGENCY_AID = "emergency_aid", _("急难型临时救助")
+
+
+class Task(models.Model):
+    """The handling of one warning (数据排查 → 入户核查): assigned to the household's village
+    (its grid worker / assistant) with a deadline in working days; unhandled, it escalates
+    to the township, then the county (M-01). Its outcome closes the loop: an application
+    opened (`case`), a referral to a department, emergency aid, or nothing needed."""
+
+    warning = models.OneToOneField(RiskWarning, on_delete=models.PROTECT, related_name="task")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    assigned_level = models.CharField(
+        _("责任层级"), max_length=10, choices=AssignedLevel.choices, default=AssignedLevel.VILLAGE
+    )
+    assigned_area = models.CharField(_("责任区划"), max_length=12)
+    rank = models.PositiveSmallIntegerField()
+    state = models.CharField(
+        _("状态"), max_length=8, choices=TaskState.choices, default=TaskState.OPEN
+    )
+    opened_on = models.DateField(_("下达日期"))
+    due_on = models.DateField(_("处置时限"))
+    due_provisional = models.BooleanField(default=False)
+    escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    escalated_on = models.DateField(_("升级日期"), null=True, blank=True)
+    recommended = models.CharField(_("建议"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(_("处置结果"), max_length=20, choices=Outcome.choices, blank=True)
+    visited_on = models.DateField(_("入户日期"), null=True, blank=True)
+    note = models.TextField(_("核查情况"), blank=True)
+    department = models.CharField(_("转介部门"), max_length=100, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("预警处置任务")
+        verbose_name_plural = _("预警处置任务")
+        base_manager_name = "unscoped"
+        indexes = [
+            region_index("monitoringtask"),
+            models.Index(fields=["due_on", "id"], name="task_open_due", condition=Q(state="open")),
+        ]
+
+    def __str__(self) -> str:
+        return f"task:{self.pk}"
+
+
+class HouseholdRisk(models.Model):
+    """A household's risk grade: the highest level among its open warnings (none when it
+    has none), as of the last scan."""
+
+    household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="risk")
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    level = models.CharField(_("风险等级"), max_length=8, choices=Level.choices)
+    rank = models.PositiveSmallIntegerField()
+    open_warnings = models.PositiveIntegerField(_("未处置预警"), default=0)
+    as_of = models.DateField(_("评估日期"))
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("家庭风险等级")
+        verbose_name_plural = _("家庭风险等级")
+        base_manager_name = "unscoped"
+        indexes = [region_index("householdrisk")]

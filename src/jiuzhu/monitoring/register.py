@@ -1,0 +1,91 @@
+"""The low-income population register (低收入人口, 国办发〔2023〕39号) as frames, for scans.
+
+Every open household of the registry in the area, with its current assistance category
+taken from its decided cases: the highest of 特困, 低保, 低保边缘 (low_income), 刚性支出困难
+(rigid_expense) among the applications approved on or before the day, else `none` (a
+registered household receiving none of them, "other people in difficulty"). Members and
+their monthly incomes as registered. Read set-based (frames.read_frame), for batch jobs under
+`system_scope()`: a region prefix limits the area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from jiuzhu.monitoring.frames import read_frame
+from jiuzhu.rules.monitoring import CATEGORIES
+
+CATEGORY_KINDS = ("tekun", "dibao", "low_income", "rigid_expense")
+EARNED = ("wages", "business")
+
+
+def households_frame(as_of: dt.date, prefix: str = "") -> pl.DataFrame:
+    """household_id, region_code, county, residence, category (CATEGORIES)."""
+    households = read_frame(
+        "SELECT id, region_code, residence FROM registry_household "
+        "WHERE region_code LIKE %s AND (closed_on IS NULL OR closed_on > %s) ORDER BY id",
+        [f"{prefix}%", as_of],
+        {"household_id": pl.Int64, "region_code": pl.String, "residence": pl.String},
+    )
+    decided = read_frame(
+        "SELECT household_id, kind FROM cases_case WHERE outcome = 'approved' "
+        "AND kind IN ('tekun', 'dibao', 'low_income', 'rigid_expense') "
+        "AND decided_on <= %s AND region_code LIKE %s",
+        [as_of, f"{prefix}%"],
+        {"household_id": pl.Int64, "kind": pl.String},
+    )
+    rank = {c: i for i, c in enumerate(CATEGORIES)}
+    best = decided.group_by("household_id").agg(
+        pl.col("kind").replace_strict(rank, return_dtype=pl.Int64).min().alias("rank")
+    )
+    return (
+        households.join(best, on="household_id", how="left")
+        .with_columns(
+            pl.col("rank")
+            .fill_null(rank["none"])
+            .replace_strict(dict(enumerate(CATEGORIES)), return_dtype=pl.String)
+            .alias("category"),
+            pl.col("region_code").str.slice(0, 6).alias("county"),
+        )
+        .drop("rank")
+    )
+
+
+def members_frame(as_of: dt.date, since: dt.date, prefix: str = "") -> pl.DataFrame:
+    """member_id, household_id, id_hash, monthly_fen (all incomes), earned_fen (wages and
+    business): members on the household on `as_of` or who left it on or after `since` (a
+    member who died lately is still the one whose death is weighed), each income kind at its
+    latest value in force on or after `since`."""
+    members = read_frame(
+        "SELECT id, household_id, id_hash FROM registry_member WHERE region_code LIKE %s "
+        "AND joined_on <= %s AND (left_on IS NULL OR left_on >= %s) ORDER BY id",
+        [f"{prefix}%", as_of, since],
+        {"member_id": pl.Int64, "household_id": pl.Int64, "id_hash": pl.String},
+    )
+    incomes = read_frame(
+        "SELECT member_id, kind, amount, valid_from FROM registry_incomefact "
+        "WHERE region_code LIKE %s AND valid_from <= %s AND (valid_to IS NULL OR valid_to >= %s)",
+        [f"{prefix}%", as_of, since],
+        {
+            "member_id": pl.Int64,
+            "kind": pl.String,
+            "amount": pl.Decimal(14, 2),
+            "valid_from": pl.Date,
+        },
+    )
+    latest = (
+        incomes.sort("valid_from")
+        .group_by("member_id", "kind")
+        .agg(pl.col("amount").last())
+        .with_columns((pl.col("amount") * 100).cast(pl.Int64).alias("fen"))
+        .group_by("member_id")
+        .agg(
+            pl.col("fen").sum().alias("monthly_fen"),
+            pl.col("fen").filter(pl.col("kind").is_in(EARNED)).sum().alias("earned_fen"),
+        )
+    )
+    return members.join(latest, on="member_id", how="left").with_columns(
+        pl.col("monthly_fen", "earned_fen").fill_null(0)
+    )

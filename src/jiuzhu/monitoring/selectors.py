@@ -1,0 +1,93 @@
+"""Reads of the monitoring context, always through the scoped managers: a user sees the
+warnings, tasks and signals of their area's households only (an object outside it is
+absent, 404). Signals are department records: they are reached through the area's members
+(join on the keyed hash), never listed on their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from jiuzhu.monitoring.models import RiskWarning, Task, TaskState
+from jiuzhu.monitoring.signals import SIGNALS
+from jiuzhu.registry.models import Household, Member
+from jiuzhu.verification.models import DepartmentRecord
+
+
+def tasks_open() -> QuerySet[Task]:
+    """The area's open tasks, most urgent first (due date, then level)."""
+    return (
+        Task.objects.filter(state=TaskState.OPEN)
+        .select_related("warning", "household")
+        .order_by("due_on", "-rank", "id")
+    )
+
+
+def task_get(task_id: int) -> Task | None:
+    return Task.objects.select_related("warning", "household", "case").filter(pk=task_id).first()
+
+
+def signals_visible(kind: str | None = None) -> QuerySet[DepartmentRecord]:
+    """Signals about members of the area's households (the keyed hash joins them)."""
+    kinds = [kind] if kind else list(SIGNALS)
+    return DepartmentRecord.objects.filter(
+        source__in=kinds, id_hash__in=Member.objects.values("id_hash")
+    ).order_by("-occurred_on", "-id")
+
+
+def household_signals(household: Household) -> QuerySet[DepartmentRecord]:
+    members = Member.objects.filter(household=household).values("id_hash")
+    return DepartmentRecord.objects.filter(source__in=list(SIGNALS), id_hash__in=members).order_by(
+        "-occurred_on", "-id"
+    )
+
+
+def task_signals(task: Task) -> list[dict[str, Any]]:
+    """The evidence of a task's warning: its signals, each with kind, date, amount and
+    provenance (batch and as-of date), masked ID number only."""
+    ids = list(task.warning.signal_ids or [])
+    rows = household_signals(task.household).filter(id__in=ids).select_related("batch")
+    return [
+        {
+            "id": r.id,
+            "source": r.source,
+            "source_label": SIGNALS[r.source].name_zh if r.source in SIGNALS else r.source,
+            "kind": r.kind,
+            "id_masked": r.id_masked,
+            "amount": r.amount,
+            "quantity": r.quantity,
+            "occurred_on": r.occurred_on,
+            "batch": r.batch.batch_key,
+            "as_of": r.as_of,
+        }
+        for r in rows
+    ]
+
+
+def dashboard(today: dt.date) -> dict[str, Any]:
+    """The area's open warnings by level and kind, and its tasks by level and overdue."""
+    open_warnings = RiskWarning.objects.filter(closed=False)
+    by_pair = {
+        (r["level"], r["kind"]): r["n"]
+        for r in open_warnings.values("level", "kind").annotate(n=Count("id"))
+    }
+    tasks = Task.objects.filter(state=TaskState.OPEN)
+    return {
+        "by_pair": by_pair,
+        "by_level": {
+            r["level"]: r["n"] for r in open_warnings.values("level").annotate(n=Count("id"))
+        },
+        "by_kind": {
+            r["kind"]: r["n"] for r in open_warnings.values("kind").annotate(n=Count("id"))
+        },
+        "open_tasks": tasks.count(),
+        "overdue": tasks.filter(due_on__lt=today).count(),
+        "by_assigned": {
+            r["assigned_level"]: r["n"]
+            for r in tasks.values("assigned_level").annotate(n=Count("id"))
+        },
+        "closed_tasks": Task.objects.filter(state=TaskState.CLOSED).count(),
+        "overdue_tasks": list(tasks.filter(due_on__lt=today).select_related("warning")[:50]),
+    }

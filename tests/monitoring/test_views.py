@@ -1,0 +1,69 @@
+"""The monitoring pages: the grid worker's task list and task page with the outcome form,
+the dashboard; a refused outcome comes back with its message and nothing changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from jiuzhu.audit.models import AccessEvent
+from jiuzhu.monitoring.models import Task
+from tests.factories import signed_in
+from tests.monitoring.test_services import warned
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def task(caseworker: Any, gd_area: str) -> Task:
+    return warned(caseworker, gd_area + "001", on=TODAY)
+
+
+def test_the_task_list_shows_the_areas_open_tasks(task: Task, assistant: Any) -> None:
+    page = signed_in(assistant).get(reverse("monitoring:tasks"))
+    assert page.status_code == 200
+    assert f'data-testid="task-{task.id}"'.encode() in page.content
+    assert "大额医疗费用".encode() in page.content
+
+
+def test_the_task_page_shows_the_evidence_and_logs_the_look(task: Task, assistant: Any) -> None:
+    page = signed_in(assistant).get(reverse("monitoring:task", args=[task.id]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "M-02" in body and "1500.00" in body and "outcome-form" in body
+    assert AccessEvent.objects.filter(field="monitoring_evidence").count() == 1
+
+
+def test_closing_a_task_from_the_page(task: Task, assistant: Any) -> None:
+    client = signed_in(assistant)
+    data = {"visited_on": TODAY.isoformat(), "outcome": "no_need", "note": "子女已承担费用"}
+    response = client.post(reverse("monitoring:task", args=[task.id]), data)
+    assert response.status_code == 302
+    assert Task.unscoped.get(pk=task.pk).state == "closed"
+
+
+def test_a_refused_outcome_shows_its_message_and_changes_nothing(
+    task: Task, assistant: Any
+) -> None:
+    data = {"visited_on": TODAY.isoformat(), "outcome": "refer_department", "note": "需转介"}
+    page = signed_in(assistant).post(reverse("monitoring:task", args=[task.id]), data)
+    assert page.status_code == 200
+    assert "请填写转介的部门" in page.content.decode()
+    assert Task.unscoped.get(pk=task.pk).state == "open"
+
+
+def test_the_dashboard_counts_warnings_by_level_and_kind(task: Task, caseworker: Any) -> None:
+    page = signed_in(caseworker).get(reverse("monitoring:dashboard"))
+    assert page.status_code == 200
+    assert b'data-testid="open-tasks">1<' in page.content
+
+
+def test_a_role_without_the_capability_gets_403_on_the_task_list(gd_area: str) -> None:
+    from tests.factories import make_user
+
+    auditor = make_user("auditor", "440100", username="gz-auditor")
+    assert signed_in(auditor).get(reverse("monitoring:tasks")).status_code == 403
