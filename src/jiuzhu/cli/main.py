@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.monitor import monitor_app
+from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
 from jiuzhu.cli.verify import verify_app
 from jiuzhu.rules.errors import RulesError
