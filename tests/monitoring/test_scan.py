@@ -268,6 +268,9 @@ def test_policy_finds_a_registered_household_eligible_for_dibao_it_does_not_rece
     warning = RiskWarning.unscoped.get(household=household, kind="policy_match")
     assert warning.level == "blue"
     assert warning.evidence["eligible"] == "dibao"
+    assert warning.evidence["monthly_benefit"] not in (None, "0.00")
+    task = Task.unscoped.get(warning=warning)  # the township offers the aid
+    assert (task.assigned_level, task.assigned_area) == ("township", gd_area)
     assert scan(policy=True).new_warnings == []
 
 

@@ -1,6 +1,7 @@
 """政策找人 (policy finds people, M-02): registered households that meet the rules of an aid
-they do not receive, found by running the rules engine over the register in bulk
-(`registry.evaluation.households_evaluate`, one engine run per chunk).
+they do not receive, found by running the rules engine over the register in bulk (the
+registry read with `registry.frames`, one engine run per chunk of 200,000 households).
+Its tasks go to the township, which offers the aid (M-02), not to the village's grid worker.
 
 A household with an open application is left out (it is being decided), as is one whose
 current category is already as high as what the rules give.
@@ -10,30 +11,34 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 import polars as pl
 
 from jiuzhu.monitoring.indicators import WARNING_SCHEMA
 from jiuzhu.monitoring.register import CATEGORY_KINDS
-from jiuzhu.registry.errors import ServiceError
 
-CHUNK = 5_000
+CHUNK = 200_000
 RANK = {c: i for i, c in enumerate(CATEGORY_KINDS)}  # 0 = highest
 
 
-def eligible_category(decision: dict[str, Any]) -> str | None:
-    """The highest category the decision gives (the same reading as the cases' guards)."""
-    categories = decision.get("categories") or []
-    if decision.get("tekun_members") or decision.get("primary_category") == "tekun":
-        return "tekun"
-    if "dibao" in categories or decision.get("single_person_members"):
-        return "dibao"
-    if "low_income" in categories:
-        return "low_income"
-    if "rigid_expenditure" in categories:
-        return "rigid_expense"
-    return None
+def eligible_category() -> pl.Expr:
+    """The highest category a decision gives (the same reading as the cases' guards,
+    cases/effects.ELIGIBLE), as an expression over the engine's decisions frame."""
+    categories = pl.col("categories")
+    return (
+        pl.when(
+            (pl.col("tekun_members").list.len() > 0)
+            | (pl.col("primary_category").cast(pl.String) == "tekun")
+        )
+        .then(pl.lit("tekun"))
+        .when(categories.list.contains("dibao") | (pl.col("single_person_members").list.len() > 0))
+        .then(pl.lit("dibao"))
+        .when(categories.list.contains("low_income"))
+        .then(pl.lit("low_income"))
+        .when(categories.list.contains("rigid_expenditure"))
+        .then(pl.lit("rigid_expense"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
 
 
 def open_case_households(household_ids: list[int]) -> set[int]:
@@ -50,52 +55,63 @@ def open_case_households(household_ids: list[int]) -> set[int]:
 
 
 def policy_warnings(households: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """One row (WARNING_SCHEMA) per household the rules place higher than its category."""
-    from jiuzhu.registry.evaluation import households_evaluate
-    from jiuzhu.registry.models import Household
+    """One row (WARNING_SCHEMA) per household the rules place higher than its category: the
+    registry read set-based (`registry.frames`) and the engine run once per chunk."""
+    from jiuzhu.registry.evaluation import evaluator
+    from jiuzhu.registry.frames import households_frame as registry_frame
+    from jiuzhu.rules.parquet import caseload_from_frame
 
     ids = households.get_column("household_id").to_list()
     busy = open_case_households(ids)
-    current = dict(zip(ids, households.get_column("category").to_list(), strict=True))
-    rows: list[dict[str, Any]] = []
-    for at in range(0, len(ids), CHUNK):
-        chunk = [i for i in ids[at : at + CHUNK] if i not in busy]
-        objects = list(Household.unscoped.filter(id__in=chunk).order_by("id"))
-        decisions = households_evaluate(actor=None, households=objects, as_of=as_of, explain=False)
-        for household_id, decision in decisions.items():
-            if isinstance(decision, ServiceError):
-                continue
-            best = eligible_category(decision)
-            have = current[household_id]
-            if best is None or RANK.get(have, len(RANK)) <= RANK[best]:
-                continue
-            rows.append(
-                {
-                    "household_id": household_id,
-                    "kind": "policy_match",
-                    "level_of": "policy_match",
-                    "rule": "M-02",
-                    "key": f"{best}:{as_of.year}",
-                    "amount_fen": _fen(decision.get("monthly_benefit")),
-                    "signal_ids": [],
-                    "evidence": json.dumps(
-                        {
-                            "category": have,
-                            "eligible": best,
-                            "primary_category": decision.get("primary_category"),
-                            "monthly_benefit": decision.get("monthly_benefit"),
-                            "per_capita_income": decision.get("per_capita_income"),
-                        },
-                        ensure_ascii=False,
-                    ),
-                }
+    chosen = [i for i in ids if i not in busy]
+    current = households.select("household_id", pl.col("category").alias("have"))
+    rank = {**RANK, "none": len(RANK)}
+    found: list[pl.DataFrame] = []
+    for at in range(0, len(chosen), CHUNK):
+        frame = registry_frame(as_of, household_ids=chosen[at : at + CHUNK])
+        caseload, _, _ = caseload_from_frame(frame.drop("household_id"), evaluator().regions)
+        decisions, _ = evaluator().evaluate_caseload(caseload, as_of)  # undecidable: left out
+        found.append(
+            decisions.select(
+                "ref",
+                eligible_category().alias("best"),
+                pl.col("primary_category").cast(pl.String),
+                "monthly_benefit",
+                pl.col("per_capita_income").cast(pl.String),
             )
-    return pl.DataFrame(rows, schema=WARNING_SCHEMA)
-
-
-def _fen(value: Any) -> int | None:
-    from decimal import Decimal
-
-    if value in (None, ""):
-        return None
-    return int(Decimal(str(value)) * 100)
+            .join(frame.select("household_id", "ref"), on="ref")
+            .join(current, on="household_id")
+            .filter(
+                pl.col("best").is_not_null()
+                & (
+                    pl.col("have").replace_strict(rank, default=len(RANK), return_dtype=pl.Int64)
+                    > pl.col("best").replace_strict(rank, return_dtype=pl.Int64)
+                )
+            )
+        )
+    if not found:
+        return pl.DataFrame(schema=WARNING_SCHEMA)
+    matched = pl.concat(found)
+    evidence = [
+        json.dumps(
+            {
+                "category": r["have"],
+                "eligible": r["best"],
+                "primary_category": r["primary_category"],
+                "monthly_benefit": f"{r['monthly_benefit']:.2f}",
+                "per_capita_income": r["per_capita_income"],
+            },
+            ensure_ascii=False,
+        )
+        for r in matched.iter_rows(named=True)
+    ]
+    return matched.select(
+        "household_id",
+        pl.lit("policy_match").alias("kind"),
+        pl.lit("policy_match").alias("level_of"),
+        pl.lit("M-02").alias("rule"),
+        (pl.col("best") + f":{as_of.year}").alias("key"),
+        (pl.col("monthly_benefit") * 100).cast(pl.Int64).alias("amount_fen"),
+        pl.lit([], dtype=pl.List(pl.Int64)).alias("signal_ids"),
+        pl.Series("evidence", evidence, dtype=pl.String),
+    ).cast(WARNING_SCHEMA)  # type: ignore[arg-type]

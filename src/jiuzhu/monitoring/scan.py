@@ -125,7 +125,11 @@ def _new_only(found: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _assignment(region_code: str) -> tuple[str, str]:
+def _assignment(region_code: str, kind: str) -> tuple[str, str]:
+    """Who handles the warning: the village's assistant (grid worker) visits; a 政策找人
+    match goes to the township, which offers the aid (M-02)."""
+    if kind == "policy_match" and len(region_code) >= 9:
+        return AssignedLevel.TOWNSHIP, region_code[:9]
     if len(region_code) >= 12:
         return AssignedLevel.VILLAGE, region_code[:12]
     if len(region_code) >= 9:
@@ -157,7 +161,7 @@ def _rows(new: pl.DataFrame, as_of: dt.date) -> tuple[list[RiskWarning], list[Ta
             evidence=json.loads(row["evidence"]),
             raised_on=as_of,
         )
-        assigned_level, area = _assignment(row["region_code"])
+        assigned_level, area = _assignment(row["region_code"], row["kind"])
         warnings.append(warning)
         tasks.append(
             Task(
