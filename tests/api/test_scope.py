@@ -230,6 +230,11 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "GET /monitoring/tasks/{task_id}": Can.HANDLE_WARNINGS,
     "POST /monitoring/tasks/{task_id}/close": Can.HANDLE_WARNINGS,
     "GET /monitoring/dashboard": Can.VIEW_HOUSEHOLDS,
+    "POST /monitoring/hotline": Can.HANDLE_WARNINGS,
+    "GET /monitoring/hotline": Can.HANDLE_WARNINGS,
+    "GET /monitoring/hotline/{call_id}": Can.HANDLE_WARNINGS,
+    "POST /monitoring/hotline/{call_id}/answer": Can.HANDLE_WARNINGS,
+    "POST /monitoring/hotline/{call_id}/feedback": Can.HANDLE_WARNINGS,
 }
 
 
@@ -271,6 +276,21 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             "",
             {"batch_key": "K1", "as_of": "2024-05-31", "records": [{"id_number": "x"}]},
         ),
+        "POST /monitoring/hotline": (
+            "",
+            {
+                "number": "N1",
+                "line": "12345",
+                "received_on": "2024-05-31",
+                "caller_name": "甲",
+                "caller_phone": "13800001234",
+                "subject": "inquiry",
+                "request": "乙",
+                "region_code": "440104001",
+            },
+        ),
+        "POST /monitoring/hotline/{call_id}/answer": ("", {"answer": "乙"}),
+        "POST /monitoring/hotline/{call_id}/feedback": ("", {"feedback": "satisfied"}),
         "POST /monitoring/tasks/{task_id}/close": (
             "",
             {"outcome": "no_need", "note": "乙", "visited_on": "2024-05-31"},
@@ -298,6 +318,7 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             entitlement_id=MISSING,
             kind="death",
             task_id=MISSING,
+            call_id=MISSING,
         )
         response = _send(api, method, path + query, body)
         alternatives = needs if isinstance(needs, tuple) else (needs,)

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from jiuzhu.monitoring.models import Task
+from jiuzhu.monitoring.models import HotlineCall, Task
 from jiuzhu.monitoring.scan import monitoring_scan
 from jiuzhu.regions.scope import system_scope
 from tests.api.conftest import Api, token_for
@@ -109,10 +109,17 @@ def test_the_monitoring_endpoints_survive_fuzzing_with_a_real_task(
     operations = [
         r.ok() for r in schema.include(path_regex="^/api/v1/monitoring").get_all_operations()
     ]
-    assert len(operations) == 6
+    assert len(operations) == 11  # the hotline's five included
+    call = HotlineCall.unscoped.create(
+        number="12345-F1", line="12345", received_on=TODAY, caller_name="王某",
+        caller_phone="13800001234", subject="inquiry", request="咨询", household=task.household,
+        region_code=task.region_code, assigned_area=task.region_code[:9], due_on=TODAY,
+    )  # fmt: skip
     for operation in operations:
         params = {p.name for p in operation.path_parameters}
         pinned = {"task_id": task.id} if "task_id" in params else {}
+        if "call_id" in params:
+            pinned["call_id"] = call.id
         if "kind" in params:
             pinned["kind"] = "death"
         strategy = st.one_of(

@@ -47,3 +47,21 @@ def test_planted_hardships_become_warnings_and_noise_does_not(tmp_path: Path) ->
     assert expected and expected <= signal_warnings
     planted = {number_of[h] for h in truth.get_column("household")}
     assert {h for h, _ in signal_warnings} <= planted  # the noise warns nobody
+
+
+def test_the_demo_hotline_calls_show_each_state_once(db: object) -> None:
+    """M-03 in the demo: one call waiting, one answered, one past its limit; seeding twice
+    adds nothing."""
+    from jiuzhu.demo.signals import seed_demo_calls
+    from jiuzhu.monitoring.models import HotlineCall
+    from tests.factories import make_user
+
+    today = dt.date(2026, 3, 2)
+    with system_scope("test"):
+        regions_generate_subdivisions(GD_COUNTY, townships=2, villages=3)
+        make_user("township_caseworker", f"{GD_COUNTY}001", username="gd-caseworker")
+        assert seed_demo_calls(GD_COUNTY, today) == 3
+        assert seed_demo_calls(GD_COUNTY, today) == 0
+    states = sorted(HotlineCall.unscoped.values_list("state", flat=True))
+    assert states == ["answered", "routed", "routed"]
+    assert HotlineCall.unscoped.filter(due_on__lt=today).count() == 1

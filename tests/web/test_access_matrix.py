@@ -56,6 +56,9 @@ PAGES: dict[str, str | None] = {
     "monitoring:dashboard": None,
     "monitoring:tasks": None,
     "monitoring:task": "task",
+    "monitoring:hotline": None,
+    "monitoring:hotline_new": None,
+    "monitoring:hotline_call": "call",
 }
 # the other parts of a page's address, besides the object's id
 EXTRA: dict[str, dict[str, Any]] = {
@@ -113,6 +116,7 @@ def gd_objects(caseworker: Any, gd_area: str) -> dict[str, int]:
         "case": case.id,
         "document": document.id,
         "task": _task(household).id,
+        "call": _call(household).id,
     }
 
 
@@ -133,6 +137,20 @@ def _task(household: Any) -> Any:
     )  # fmt: skip
 
 
+def _call(household: Any) -> Any:
+    """A hotline call about the household, routed to its township."""
+    import datetime as dt
+
+    from jiuzhu.monitoring.models import HotlineCall
+
+    return HotlineCall.unscoped.create(
+        number="12345-T1", line="12345", received_on=dt.date(2026, 3, 2), caller_name="王某",
+        caller_phone="13800001234", subject="hardship", request="生活困难", household=household,
+        region_code=household.region_code, assigned_area=household.region_code[:9],
+        due_on=dt.date(2026, 3, 9),
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("name", sorted(n for n, kind in PAGES.items() if kind))
 def test_another_areas_object_is_missing_on_every_page(
     name: str, gd_objects: dict[str, int], im_caseworker: Any
@@ -144,6 +162,7 @@ def test_another_areas_object_is_missing_on_every_page(
         "member": "member_id",
         "case": "case_id",
         "task": "task_id",
+        "call": "call_id",
     }[kind]
     extra = {k: gd_objects.get(v, v) for k, v in EXTRA.get(name, {}).items()}
     url = reverse(name, kwargs={arg: gd_objects[kind], **extra})

@@ -82,3 +82,59 @@ class MonitoringDashboardOut(Schema):
     overdue_tasks: int
     tasks_by_level: dict[str, int]
     closed_tasks: int
+
+
+Line = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class HotlineCallIn(Body):
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    line: Literal["12345", "12349"]
+    received_on: Day = Field(description="来电日期")
+    caller_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+    ]
+    caller_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+    subject: Literal["hardship", "inquiry", "application", "complaint", "other"]
+    request: Note = Field(description="诉求内容")
+    urgent: bool = False
+    region_code: Annotated[str, StringConstraints(pattern=r"^(\d{6}(\d{3}){0,2})?$")] = Field(
+        "", description="诉求所在区划代码（县、乡镇或村）；给出身份证号时可省略"
+    )
+    id_number: Annotated[str, StringConstraints(pattern=r"^(\d{17}[\dXx])?$")] = Field(
+        "", description="来电家庭成员的身份证号（可选；只用于匹配，不保存明文）"
+    )
+
+
+class HotlineAnswerIn(Body):
+    answer: Note = Field(description="答复内容")
+
+
+class HotlineFeedbackIn(Body):
+    feedback: Literal["satisfied", "basically", "unsatisfied", "unreachable"]
+    note: Line = ""
+
+
+class HotlineCallOut(Schema):
+    id: int
+    number: str
+    line: str
+    received_on: dt.date
+    caller_name: str
+    caller_phone_masked: str
+    subject: str
+    urgent: bool
+    request: str
+    household_id: int | None
+    region_code: str
+    assigned_level: Literal["township", "county"]
+    assigned_area: str
+    state: Literal["routed", "answered", "closed"]
+    due_on: dt.date
+    overdue: bool
+    escalations: int
+    reopened: int
+    answer: str
+    answered_on: dt.date | None
+    feedback: str
+    closed_on: dt.date | None

@@ -247,8 +247,10 @@ def escalate_command(
     as_of: Annotated[str, typer.Option("--as-of", help="The day, YYYY-MM-DD.")],
     region: Annotated[str, typer.Option("--region", help="Region code (default: all).")] = "",
 ) -> None:
-    """Open tasks past their deadline go up one level: village → township → county (M-01).
-    Prints {as_of, region, to_township, to_county, overdue_at_county}."""
+    """Open tasks past their deadline go up one level: village → township → county (M-01);
+    hotline calls still unanswered past their limit go to the county (M-03). Prints
+    {as_of, region, to_township, to_county, overdue_at_county, calls_to_county,
+    calls_overdue_at_county}."""
     day = _date(as_of)
     area = _region(region)
     if day > dt.date.today():
@@ -256,9 +258,11 @@ def escalate_command(
     from jiuzhu.cli.platform import setup_django
 
     setup_django()
+    from jiuzhu.monitoring.hotline import hotline_escalate
     from jiuzhu.monitoring.services import tasks_escalate
     from jiuzhu.regions.scope import system_scope
 
     with system_scope("cli monitor escalate"):
         counts = tasks_escalate(actor=None, as_of=day, region=area)
+        counts.update(hotline_escalate(actor=None, as_of=day, region=area))
     _emit({"as_of": day.isoformat(), "region": area, **counts})

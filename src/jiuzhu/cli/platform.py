@@ -133,6 +133,10 @@ def demo_seed(
             f"planted hardships) → {monitored['warnings']} warnings {monitored['by_kind']}; "
             "grid worker: gd-assistant → 预警任务"
         )
+        from jiuzhu.demo.signals import seed_demo_calls
+
+        calls = seed_demo_calls(GD_COUNTY)
+        err.print(f"hotline: {calls} synthetic 12345 calls (gd-caseworker → 热线工单)")
     err.print(f"seeded {households} synthetic households")
 
 

@@ -42,3 +42,42 @@ def seed_demo_signals(
         "by_level": scan.by_level,
         "folder": str(folder),
     }
+
+
+def seed_demo_calls(county: str, today: dt.date | None = None) -> int:
+    """Three synthetic hotline calls in the county's first township (demo only): one waiting
+    for an answer, one answered and waiting for the caller's feedback, one past its limit.
+    Callers and numbers are made up (合成来电人, 1380000xxxx)."""
+    from jiuzhu.monitoring.hotline import hotline_answer, hotline_register
+    from jiuzhu.monitoring.models import HotlineCall
+
+    today = today or dt.date.today()
+    township = f"{county}001"
+    late = today - dt.timedelta(days=21)
+    calls = [
+        ("inquiry", "咨询低保申请需要准备哪些材料（合成数据）", today, False),
+        ("hardship", "邻居老人独居、行动不便，希望社区上门看看（合成数据）", today, True),
+        ("application", "想申请临时救助，不知道到哪里办理（合成数据）", late, False),
+    ]
+    made = 0
+    for i, (subject, request, day, urgent) in enumerate(calls, start=1):
+        number = f"DEMO-12345-{county}-{i:03d}"
+        if HotlineCall.unscoped.filter(number=number).exists():
+            continue
+        call = hotline_register(
+            actor=None, number=number, line="12345", received_on=day,
+            caller_name=f"合成来电人{i}", caller_phone=f"1380000{i:04d}", subject=subject,
+            request=request, region_code=township, urgent=urgent, today=today,
+        )  # fmt: skip
+        made += 1
+        if subject == "hardship":
+            from jiuzhu.accounts.models import User
+
+            answerer = User.objects.filter(
+                role="township_caseworker", area__code__startswith=county
+            ).first()
+            if answerer is not None:
+                hotline_answer(
+                    actor=answerer, call=call, answer="已安排社区网格员上门走访", today=today
+                )
+    return made

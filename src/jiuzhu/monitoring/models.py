@@ -170,3 +170,91 @@ class HouseholdRisk(models.Model):
         verbose_name_plural = _("家庭风险等级")
         base_manager_name = "unscoped"
         indexes = [region_index("householdrisk")]
+
+
+class HotlineLine(models.TextChoices):
+    GOV_12345 = "12345", _("12345 政务服务便民热线")
+    CIVIL_12349 = "12349", _("12349 民政服务热线")
+
+
+class CallSubject(models.TextChoices):
+    HARDSHIP = "hardship", _("反映生活困难")
+    INQUIRY = "inquiry", _("政策咨询")
+    APPLICATION = "application", _("申请救助")
+    COMPLAINT = "complaint", _("投诉举报")
+    OTHER = "other", _("其他")
+
+
+class CallState(models.TextChoices):
+    ROUTED = "routed", _("待答复")
+    ANSWERED = "answered", _("已答复待回访")
+    CLOSED = "closed", _("已办结")
+
+
+class Feedback(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+    UNREACHABLE = "unreachable", _("回访未接通")
+
+
+class HotlineCall(models.Model):
+    """A call to the 12345 / 12349 hotline about social assistance (M-03, IM 20 快速响应):
+    registered with the caller's request, routed to the township responsible for the place
+    (or the county when only the county is known), answered within its time limit in working
+    days, then closed with the caller's feedback; an unsatisfied caller reopens it, an
+    unanswered call escalates to the county. A hardship report about a registered household
+    also becomes a `hotline_report` signal, so the scan raises a warning and a visit."""
+
+    number = models.CharField(_("工单编号"), max_length=40, unique=True)
+    line = models.CharField(_("热线"), max_length=8, choices=HotlineLine.choices)
+    received_on = models.DateField(_("来电日期"))
+    caller_name = models.CharField(_("来电人"), max_length=50)
+    caller_phone = models.CharField(_("联系电话"), max_length=20)
+    subject = models.CharField(_("诉求类型"), max_length=12, choices=CallSubject.choices)
+    urgent = models.BooleanField(_("紧急诉求"), default=False)
+    request = models.TextField(_("诉求内容"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="hotline_calls"
+    )
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    assigned_level = models.CharField(
+        _("责任层级"), max_length=10, choices=AssignedLevel.choices, default=AssignedLevel.TOWNSHIP
+    )
+    assigned_area = models.CharField(_("责任区划"), max_length=12)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=CallState.choices, default=CallState.ROUTED
+    )
+    due_on = models.DateField(_("答复时限"))
+    due_provisional = models.BooleanField(default=False)
+    escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    reopened = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    answer = models.TextField(_("答复内容"), blank=True)
+    answered_on = models.DateField(_("答复日期"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    feedback = models.CharField(_("回访评价"), max_length=12, choices=Feedback.choices, blank=True)
+    feedback_note = models.CharField(_("回访意见"), max_length=500, blank=True)
+    closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("热线工单")
+        verbose_name_plural = _("热线工单")
+        base_manager_name = "unscoped"
+        indexes = [
+            region_index("hotlinecall"),
+            models.Index(
+                fields=["due_on", "id"], name="hotline_open_due", condition=~Q(state="closed")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -37,6 +37,7 @@ MEDICAL_GROUP = {  # category → the threshold parameter's suffix
 }
 TASK_DAYS = {level: f"monitoring_task_days_{level}" for level in LEVELS}
 ESCALATION_DAYS = "monitoring_escalation_days"
+HOTLINE_DAYS = {False: "monitoring_hotline_answer_days", True: "monitoring_hotline_urgent_days"}
 
 MONITORING_PARAMETERS = frozenset(
     {
@@ -47,6 +48,7 @@ MONITORING_PARAMETERS = frozenset(
         "monitoring_disaster_categories",
         "monitoring_dropout_categories",
         ESCALATION_DAYS,
+        *HOTLINE_DAYS.values(),
         *(f"monitoring_medical_threshold_{g}" for g in set(MEDICAL_GROUP.values())),
         *(f"monitoring_level_{kind}" for kind in LEVELLED),
         *TASK_DAYS.values(),

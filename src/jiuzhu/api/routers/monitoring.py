@@ -18,6 +18,10 @@ from jiuzhu.accounts.roles import Can
 from jiuzhu.api.auth import require
 from jiuzhu.api.idempotency import idempotent
 from jiuzhu.api.monitoring_schemas import (
+    HotlineAnswerIn,
+    HotlineCallIn,
+    HotlineCallOut,
+    HotlineFeedbackIn,
     MonitoringDashboardOut,
     MonitoringSignalOut,
     MonitoringTaskCloseIn,
@@ -28,7 +32,15 @@ from jiuzhu.api.problems import Problem, ProblemError
 from jiuzhu.api.routers.verification import CONFLICTS, batch_out
 from jiuzhu.api.verification_schemas import BatchOut, RecordsIn, SourceOut
 from jiuzhu.monitoring import errors, selectors
-from jiuzhu.monitoring.models import Task, WarningKind
+from jiuzhu.monitoring.hotline import (
+    call_get,
+    calls_visible,
+    hotline_answer,
+    hotline_feedback,
+    hotline_register,
+    mask_phone,
+)
+from jiuzhu.monitoring.models import HotlineCall, Task, WarningKind
 from jiuzhu.monitoring.services import signals_import_records, task_close
 from jiuzhu.monitoring.signals import SIGNALS_LIST, get_signal
 from jiuzhu.registry.errors import ServiceError
@@ -40,6 +52,7 @@ READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Problem}
 WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422}): Problem}
 KindCode = Annotated[str, Path(pattern=r"^[a-z_]{2,32}$", description="信号类型")]
 TaskId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+CallId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 KIND_LABELS = dict(WarningKind.choices)
 
 
@@ -177,3 +190,100 @@ def dashboard(request: HttpRequest) -> MonitoringDashboardOut:
         tasks_by_level=data["by_assigned"],
         closed_tasks=data["closed_tasks"],
     )
+
+
+def call_out(call: HotlineCall) -> HotlineCallOut:
+    return HotlineCallOut(
+        id=call.pk,
+        number=call.number,
+        line=call.line,
+        received_on=call.received_on,
+        caller_name=call.caller_name,
+        caller_phone_masked=mask_phone(call.caller_phone),
+        subject=call.subject,
+        urgent=call.urgent,
+        request=call.request,
+        household_id=call.household_id,
+        region_code=call.region_code,
+        assigned_level=call.assigned_level,  # type: ignore[arg-type]
+        assigned_area=call.assigned_area,
+        state=call.state,  # type: ignore[arg-type]
+        due_on=call.due_on,
+        overdue=call.state == "routed" and call.due_on < timezone.localdate(),
+        escalations=call.escalations,
+        reopened=call.reopened,
+        answer=call.answer,
+        answered_on=call.answered_on,
+        feedback=call.feedback,
+        closed_on=call.closed_on,
+    )
+
+
+def _call(call_id: int) -> HotlineCall:
+    call = call_get(call_id)
+    if call is None:
+        raise ProblemError(404)
+    return call
+
+
+@router.post("/monitoring/hotline", response={201: HotlineCallOut, **WRITE_ERRORS})
+@idempotent
+def hotline_create(request: HttpRequest, payload: HotlineCallIn) -> Status[HotlineCallOut]:
+    """Register a 12345 / 12349 call (M-03) and route it to the responsible township; a
+    work-order number already registered is 409."""
+    user = require(request, Can.HANDLE_WARNINGS)
+    try:
+        call = hotline_register(actor=user, **payload.model_dump())
+    except ServiceError as exc:
+        if exc.field == "number" and HotlineCall.unscoped.filter(number=payload.number).exists():
+            raise ProblemError(409, exc.message) from None
+        raise
+    return Status(201, call_out(call))
+
+
+@router.get("/monitoring/hotline", response={200: list[HotlineCallOut], **READ_ERRORS})
+def hotline_list(
+    request: HttpRequest,
+    all_calls: Annotated[bool, Query(alias="all", description="包括已办结的工单")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[HotlineCallOut]:
+    """The calls of the caller's area, the answer due first."""
+    require(request, Can.HANDLE_WARNINGS)
+    return [call_out(c) for c in calls_visible(open_only=not all_calls)[:limit]]
+
+
+@router.get("/monitoring/hotline/{call_id}", response={200: HotlineCallOut, **READ_ERRORS})
+def hotline_get(request: HttpRequest, call_id: CallId) -> HotlineCallOut:
+    require(request, Can.HANDLE_WARNINGS)
+    return call_out(_call(call_id))
+
+
+@router.post("/monitoring/hotline/{call_id}/answer", response={200: HotlineCallOut, **WRITE_ERRORS})
+@idempotent
+def hotline_answer_endpoint(
+    request: HttpRequest, call_id: CallId, payload: HotlineAnswerIn
+) -> HotlineCallOut:
+    """The responsible office's answer; a call not waiting for one is 409."""
+    user = require(request, Can.HANDLE_WARNINGS)
+    call = _call(call_id)
+    try:
+        return call_out(hotline_answer(actor=user, call=call, answer=payload.answer))
+    except ServiceError as exc:
+        raise ProblemError(409 if exc.field is None else 422, exc.message) from None
+
+
+@router.post(
+    "/monitoring/hotline/{call_id}/feedback", response={200: HotlineCallOut, **WRITE_ERRORS}
+)
+@idempotent
+def hotline_feedback_endpoint(
+    request: HttpRequest, call_id: CallId, payload: HotlineFeedbackIn
+) -> HotlineCallOut:
+    """The caller's feedback (回访): closes the call, or reopens it when unsatisfied."""
+    user = require(request, Can.HANDLE_WARNINGS)
+    call = _call(call_id)
+    try:
+        done = hotline_feedback(actor=user, call=call, feedback=payload.feedback, note=payload.note)
+    except ServiceError as exc:
+        raise ProblemError(409 if exc.field is None else 422, exc.message) from None
+    return call_out(done)
