@@ -56,6 +56,7 @@ PAGES: dict[str, str | None] = {
     "monitoring:dashboard": None,
     "monitoring:tasks": None,
     "monitoring:task": "task",
+    "monitoring:timeline": "household",
     "monitoring:hotline": None,
     "monitoring:hotline_new": None,
     "monitoring:hotline_call": "call",

@@ -145,3 +145,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_handle": _user(request).can(Can.HANDLE_WARNINGS),
         },
     )
+
+
+@requires(Can.VIEW_HOUSEHOLDS)
+@require_GET
+def timeline(request: HttpRequest, household_id: int) -> HttpResponse:
+    """一户一档: everything the household applied for and received, newest first."""
+    from jiuzhu.monitoring.timeline import household_timeline, timeline_totals
+    from jiuzhu.registry.selectors import household_get
+
+    household = household_get(household_id)
+    if household is None:
+        raise Http404
+    events = household_timeline(household)
+    return render(
+        request,
+        "monitoring/timeline.html",
+        {"household": household, "events": events, "totals": timeline_totals(events)},
+    )
