@@ -84,3 +84,58 @@ def test_months_before_keeps_the_day_or_the_months_last() -> None:
     assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
     assert months_before(dt.date(2026, 3, 2), 12) == dt.date(2025, 3, 2)
     assert months_before(dt.date(2026, 1, 15), 1) == dt.date(2025, 12, 15)
+
+
+def _one_signal(source: str, kind: str, quantity: str, amount_fen: int = 0) -> pl.DataFrame:
+    from decimal import Decimal
+
+    return pl.DataFrame(
+        {"signal_id": [7], "source": [source], "id_hash": ["h"], "kind": [kind],
+         "amount_fen": [amount_fen], "quantity": [Decimal(quantity)],
+         "occurred_on": [AS_OF - dt.timedelta(days=3)]},
+        schema={"signal_id": pl.Int64, "source": pl.String, "id_hash": pl.String,
+                "kind": pl.String, "amount_fen": pl.Int64, "quantity": pl.Decimal(14, 2),
+                "occurred_on": pl.Date},
+    )  # fmt: skip
+
+
+def test_m02_a_severe_disability_warns_up_to_the_grade_parameter() -> None:
+    """Grades 1 and 2 (severe, GB/T 26341; parameter monitoring_disability_max_grade) warn
+    yellow; grade 3 does not."""
+    from jiuzhu.monitoring.indicators import disability
+
+    households, members, _ = frames("none", 0, [0])
+    found = {
+        grade: with_levels(
+            disability(households, members, _one_signal("disability", "physical", grade), CP),
+            households,
+            CP,
+        )
+        for grade in ("1", "2", "3")
+    }
+    assert [found[g].height for g in ("1", "2", "3")] == [1, 1, 0]
+    assert found["2"].get_column("level").to_list() == ["yellow"]
+    assert '"grade":2' in found["2"].get_column("evidence")[0]
+
+
+def test_m02_utility_arrears_warn_from_three_months() -> None:
+    """Below the months parameter (3, assumed) nothing; at it, a blue warning with the
+    amount owed."""
+    from jiuzhu.monitoring.indicators import utility_arrears
+
+    households, members, _ = frames("low_income", 0, [0])
+    below = utility_arrears(
+        households, members, _one_signal("utility_arrears", "electricity", "2.99", 45_000), CP
+    )
+    at = with_levels(
+        utility_arrears(
+            households, members, _one_signal("utility_arrears", "electricity", "3", 45_000), CP
+        ),
+        households,
+        CP,
+    )
+    assert below.height == 0 and at.height == 1
+    assert (
+        at.row(0, named=True)["level"] == "blue" and at.row(0, named=True)["amount_fen"] == 45_000
+    )
+    assert '"owed":"450.00"' in at.get_column("evidence")[0]

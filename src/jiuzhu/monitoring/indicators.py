@@ -36,7 +36,8 @@ SIGNAL_COLUMNS = ("signal_id", "source", "id_hash", "kind", "amount_fen", "occur
 class CountyParameters:
     """The parameters of each county of a scan as small frames to join."""
 
-    counties: pl.DataFrame  # county, medical_since, event_since, share_units, disaster_fen
+    counties: pl.DataFrame  # county, medical_since, event_since, share_units, disaster_fen,
+    # severe_grade, arrears_cents (months × 100, as the signals' quantity in hundredths)
     categories: pl.DataFrame  # county, category, threshold_fen, disaster, dropout
     levels: pl.DataFrame  # county, level_of, level
 
@@ -67,6 +68,8 @@ def county_parameters(params: dict[str, MonitoringParameters], as_of: dt.date) -
                 "event_since": as_of - dt.timedelta(days=p.event_window_days),
                 "share_units": int(p.medical_income_share * 10_000),
                 "disaster_fen": fen(p.disaster_loss_threshold),
+                "severe_grade": p.disability_max_grade,
+                "arrears_cents": p.arrears_months * 100,
             }
             for county, p in params.items()
         ],
@@ -76,6 +79,8 @@ def county_parameters(params: dict[str, MonitoringParameters], as_of: dt.date) -
             "event_since": pl.Date,
             "share_units": pl.Int64,
             "disaster_fen": pl.Int64,
+            "severe_grade": pl.Int64,
+            "arrears_cents": pl.Int64,
         },
     )
     categories = pl.DataFrame(
@@ -322,7 +327,64 @@ def hotline(
     return _finish(found, "hotline", "hotline", "M-03")
 
 
-INDICATORS = (medical, breadwinner_death, job_loss, disaster, school_dropout, hotline)
+def _hundredths(column: str) -> pl.Expr:
+    """A decimal quantity (grade, months) in hundredths, as an integer (never a float)."""
+    return (pl.col(column) * 100).cast(pl.Int64)
+
+
+def disability(
+    households: pl.DataFrame, members: pl.DataFrame, signals: pl.DataFrame, cp: CountyParameters
+) -> pl.DataFrame:
+    """M-02: a member of a registered household newly certified with a severe disability
+    (grade 1 … `monitoring_disability_max_grade`): the household may now qualify for 单人保
+    (C-05), 特困 or the disability allowances."""
+    certified = _person_signals(signals, members, households, cp, "disability")
+    found = certified.filter(
+        _hundredths("quantity").is_between(100, pl.col("severe_grade") * 100)
+    ).with_columns(
+        pl.format("s{}", pl.col("signal_id")).alias("key"),
+        pl.lit(None, dtype=pl.Int64).alias("amount_fen"),
+        pl.concat_list(pl.col("signal_id")).alias("signal_ids"),
+        _evidence(
+            pl.col("category"),
+            pl.col("kind").alias("disability_kind"),
+            (_hundredths("quantity") // 100).alias("grade"),
+            pl.col("occurred_on").cast(pl.String).alias("certified_on"),
+        ).alias("evidence"),
+    )
+    return _finish(found, "disability", "disability", "M-02")
+
+
+def utility_arrears(
+    households: pl.DataFrame, members: pl.DataFrame, signals: pl.DataFrame, cp: CountyParameters
+) -> pl.DataFrame:
+    """M-02: a registered household's member at least `monitoring_arrears_months` months
+    behind with water, power, gas or heating (one warning per bill reported)."""
+    behind = _person_signals(signals, members, households, cp, "utility_arrears")
+    found = behind.filter(_hundredths("quantity") >= pl.col("arrears_cents")).with_columns(
+        pl.format("s{}", pl.col("signal_id")).alias("key"),
+        pl.col("amount_fen"),
+        pl.concat_list(pl.col("signal_id")).alias("signal_ids"),
+        _evidence(
+            pl.col("category"),
+            pl.col("kind").alias("utility"),
+            pl.format("{}", pl.col("quantity")).alias("months"),
+            _yuan("amount_fen").alias("owed"),
+        ).alias("evidence"),
+    )
+    return _finish(found, "utility_arrears", "utility_arrears", "M-02")
+
+
+INDICATORS = (
+    medical,
+    breadwinner_death,
+    job_loss,
+    disaster,
+    school_dropout,
+    hotline,
+    disability,
+    utility_arrears,
+)
 
 
 def signal_warnings(

@@ -33,6 +33,8 @@ class WarningKind(models.TextChoices):
     SCHOOL_DROPOUT = "school_dropout", _("救助家庭学生辍学")
     HOTLINE = "hotline", _("热线反映困难")
     POLICY_MATCH = "policy_match", _("符合条件未享受救助（政策找人）")
+    DISABILITY = "disability", _("新认定重度残疾")
+    UTILITY_ARREARS = "utility_arrears", _("水电气欠费")
 
 
 class Category(models.TextChoices):

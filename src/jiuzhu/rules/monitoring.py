@@ -27,6 +27,8 @@ LEVELLED = (
     "school_dropout",
     "hotline",
     "policy_match",
+    "disability",
+    "utility_arrears",
 )
 MEDICAL_GROUP = {  # category → the threshold parameter's suffix
     "tekun": "tekun",
@@ -47,6 +49,8 @@ MONITORING_PARAMETERS = frozenset(
         "monitoring_disaster_loss_threshold",
         "monitoring_disaster_categories",
         "monitoring_dropout_categories",
+        "monitoring_disability_max_grade",
+        "monitoring_arrears_months",
         ESCALATION_DAYS,
         *HOTLINE_DAYS.values(),
         *(f"monitoring_medical_threshold_{g}" for g in set(MEDICAL_GROUP.values())),
@@ -65,6 +69,8 @@ class MonitoringParameters:
     disaster_loss_threshold: Decimal  # yuan
     disaster_categories: tuple[str, ...]
     dropout_categories: tuple[str, ...]
+    disability_max_grade: int  # grades 1 … this are severe (1 the most)
+    arrears_months: int
     levels: dict[str, str]  # warning kind → level
     resolved: tuple[Resolved, ...]
 
@@ -94,6 +100,8 @@ def monitoring_parameters(
         disaster_loss_threshold=Decimal(value("monitoring_disaster_loss_threshold")),
         disaster_categories=tuple(value("monitoring_disaster_categories")),
         dropout_categories=tuple(value("monitoring_dropout_categories")),
+        disability_max_grade=int(value("monitoring_disability_max_grade")),
+        arrears_months=int(value("monitoring_arrears_months")),
         levels={kind: str(value(f"monitoring_level_{kind}")) for kind in LEVELLED},
         resolved=tuple(got.values()),
     )
