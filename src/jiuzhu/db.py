@@ -151,15 +151,24 @@ def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame
     queryset comes from a scoped manager, so the caller's area is the SQL's own filter; on
     PostgreSQL the SQL Django compiles runs as COPY … TO STDOUT (CSV, typed in Polars, no
     Python per row). Give money columns as String (text, never float) and cast them."""
-    names = list(schema)
-    text_schema = dict.fromkeys(names, pl.String)
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # e.g. `id__in=[]`: Django knows there is nothing to read
-        sql, params = "", ()
-    if not sql:
-        raw = pl.DataFrame(schema=text_schema)
-    elif connection.vendor == "postgresql":
+        return _typed(pl.DataFrame(schema=dict.fromkeys(schema, pl.String)), schema)
+    if connection.vendor != "postgresql":
+        rows = [[_text(v) for v in row] for row in queryset]
+        return _typed(
+            pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String), orient="row"), schema
+        )
+    return sql_frame(sql, list(params), schema)
+
+
+def sql_frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of a raw SQL query (its columns in the order of `schema`) typed as `schema`
+    says: COPY on PostgreSQL, a cursor on SQLite. Not scoped: for batch jobs that read an
+    area they were given (cast money to TEXT in the SQL, never through float)."""
+    text_schema = dict.fromkeys(schema, pl.String)
+    if connection.vendor == "postgresql":
         buffer = io.BytesIO()
         with (
             connection.cursor() as cursor,
@@ -176,9 +185,14 @@ def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame
             else pl.read_csv(buffer, has_header=False, schema=text_schema)
         )
     else:
-        raw = pl.DataFrame(
-            [[_text(v) for v in row] for row in queryset], schema=text_schema, orient="row"
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [[_text(v) for v in row] for row in cursor.fetchall()]
+        raw = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return _typed(raw, schema)
+
+
+def _typed(raw: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
     casts = []
     for name, dtype in schema.items():
         if dtype == pl.Boolean:
