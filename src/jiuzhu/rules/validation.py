@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from jiuzhu.rules.dynamic_management import DYNAMIC_PARAMETERS
 from jiuzhu.rules.errors import ParameterError
 from jiuzhu.rules.params import ParameterSet, Resolved
 from jiuzhu.rules.procedure import PROCEDURE_PARAMETERS
@@ -26,6 +27,7 @@ EXTRA_PARAMETERS = frozenset(
     | {f"aid_opened_{c}" for c in ("tekun", "dibao", "low_income", "rigid_expenditure")}
     | PROCEDURE_PARAMETERS
     | VERIFICATION_PARAMETERS
+    | DYNAMIC_PARAMETERS
 )
 
 
