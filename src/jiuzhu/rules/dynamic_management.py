@@ -27,8 +27,13 @@ DYNAMIC_PARAMETERS = REVIEW_PARAMETERS | PRICE_PARAMETERS
 
 
 def _value(name: str, region: str, as_of: dt.date, pset: ParameterSet | None) -> object:
+    """The parameter in force for a county (or finer) code, or for a city or province
+    itself (a price index may be published for either)."""
     params = pset or default_parameters()
-    return params.resolve(name, params.regions.leaf_of(region), as_of).value
+    code = region[:6]
+    if code not in params.regions.leaves:
+        code = region  # a city or province: its own value or the one above
+    return params.resolve(name, code, as_of).value
 
 
 def add_months_to_day(day: dt.date, months: int) -> dt.date:
