@@ -41,13 +41,18 @@ def _day(value: str, option: str) -> dt.date:
 
 
 def _month(value: str) -> dt.date:
+    return _month_named(value, "--month")
+
+
+def _month_named(value: str, option: str) -> dt.date:
+    _setup()  # parse_month's module reads the models
     from jiuzhu.benefits.payments import parse_month
     from jiuzhu.registry.errors import ServiceError
 
     try:
         return parse_month(value)
     except ServiceError:
-        _fail(f"--month: {value!r} is not a month YYYY-MM")
+        _fail(f"{option}: {value!r} is not a month YYYY-MM")
 
 
 @reviews_app.command("schedule")
@@ -214,4 +219,55 @@ def write_off(
     actor = _person(by, "the officer who writes it off")
     done = _call(recovery_write_off, actor, recovery_id=recovery, reason=reason)
     data = {"recovery_id": done.pk, "status": done.status, "reason": done.status_note}
+    _emit(data) if as_json else out.print(data)
+
+
+corrections_app = typer.Typer(help="Corrections of entitlements with their cause (F-04).")
+
+
+@corrections_app.command("record")
+def correction_record(
+    entitlement: Annotated[int, typer.Option("--entitlement", min=1, help="Entitlement id.")],
+    cause: Annotated[
+        str,
+        typer.Option("--cause", help="shared_data_error, concealment, staff_error or other."),
+    ],
+    month_from: Annotated[str, typer.Option("--from", help="First month affected, YYYY-MM.")],
+    month_to: Annotated[str, typer.Option("--to", help="Last month affected, YYYY-MM.")],
+    correct_amount: Annotated[
+        str, typer.Option("--correct-amount", help="What was due each month (yuan).")
+    ],
+    note: Annotated[str, typer.Option("--note", help="What was wrong.")],
+    by: By = None,
+    instalments: Annotated[int, typer.Option("--instalments", help="Recovery instalments.")] = 1,
+    credit_flag: Annotated[
+        bool | None,
+        typer.Option("--credit-flag/--no-credit-flag", help="Default: on for concealment."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Correct an entitlement's past months: the cause recorded (F-04) and what was
+    overpaid owed back as a recovery (F-02)."""
+    first, last = _month_named(month_from, "--from"), _month_named(month_to, "--to")
+    _setup()
+    from jiuzhu.benefits.corrections import entitlement_correct
+
+    actor = _person(by, "the officer who records the correction")
+    done = _call(
+        entitlement_correct, actor, entitlement_id=entitlement, cause=cause, month_from=first,
+        month_to=last, correct_amount=correct_amount, note=note, instalments=instalments,
+        credit_flag=credit_flag,
+    )  # fmt: skip
+    recovery = getattr(done, "recovery", None) if done.overpaid > 0 else None
+    data = {
+        "correction_id": done.pk,
+        "entitlement_id": done.entitlement_id,
+        "cause": done.cause,
+        "staff_at_fault": done.staff_at_fault,
+        "credit_flag": done.credit_flag,
+        "months": [f"{done.month_from:%Y-%m}", f"{done.month_to:%Y-%m}"],
+        "overpaid": f"{done.overpaid:.2f}",
+        "underpaid": f"{done.underpaid:.2f}",
+        "recovery_id": recovery.pk if recovery is not None else None,
+    }
     _emit(data) if as_json else out.print(data)
