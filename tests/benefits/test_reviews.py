@@ -186,7 +186,8 @@ def _review_to_ready(people: dict[str, Any], household: Any, parent: Case, **pro
     case = act(case, cw, "request_verification")
     case = act(case, people["verifier"], "complete_verification", summary="无异常")
     case = act(case, cw, "evaluate")
-    case = act(case, cw, "propose", proposal="approve", opinion="复核", **proposal)
+    proposal.setdefault("opinion", "复核")
+    case = act(case, cw, "propose", proposal="approve", **proposal)
     return act(case, cw, "skip_notice")
 
 
@@ -322,6 +323,18 @@ def test_termination_needs_a_written_reason_and_stops_after_the_decision_month(
     last = EntitlementChange.unscoped.filter(entitlement=running).last()
     assert last is not None and last.reason == "termination"
     assert last.note == "家庭人均收入超过低保标准"
+
+
+def test_terminating_a_household_still_eligible_for_a_layer_needs_an_opinion(
+    people: dict[str, Any],  # noqa: F811
+    poor_household: Any,  # noqa: F811
+    running: Entitlement,
+) -> None:
+    """D-03: the evaluation still finds the household dibao-eligible: ending its benefit
+    without the caseworker's reasons is refused (a layer move is the other way)."""
+    with pytest.raises(ServiceError) as refused:
+        _review_to_ready(people, poor_household, running.case, outcome="terminate", opinion="")
+    assert refused.value.field == "opinion"
 
 
 def test_a_review_without_an_outcome_leaves_the_entitlement_as_before(

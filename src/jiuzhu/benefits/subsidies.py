@@ -232,7 +232,7 @@ def price_subsidies_grant(*, actor: Any, county: str, month: dt.date) -> GrantRe
                 end_month=month,
                 status=Status.ACTIVE,
                 status_reason=ChangeReason.STANDARD_ADJUSTMENT,
-                decided_on=min(timezone.localdate(), month),
+                decided_on=timezone.localdate(),
             )
             for household, row, _, amount in rows
         ]

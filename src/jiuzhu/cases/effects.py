@@ -261,6 +261,11 @@ def review_proposal(ctx: Context) -> bool:
         layer = str(ctx.payload.get("layer") or evaluation.get("primary_category") or "")
         if layer not in REVIEW_LAYERS:
             raise ServiceError(errors.REVIEW_LAYER_CHOICE, field="layer")
+    # D-03: a household leaving its layer is checked against the others; ending the benefit
+    # of one the evaluation still finds eligible for a layer needs the caseworker's reasons
+    still = set(evaluation.get("categories") or []) & set(REVIEW_LAYERS)
+    if outcome == ReviewOutcome.TERMINATE and still and not str(ctx.payload.get("opinion") or ""):
+        raise ServiceError(errors.REVIEW_STILL_ELIGIBLE, field="opinion")
     case.review_outcome, case.review_layer = outcome, layer
     needs = outcome == ReviewOutcome.ADJUST or layer in PAID_LAYERS
     default = evaluation.get("monthly_benefit")

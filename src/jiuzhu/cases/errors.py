@@ -39,3 +39,6 @@ AUTHORIZATION_REQUIRED = _("申请救助须授权核对家庭经济状况（一�
 CASE_MISSING = _("案件不存在或不在您的区域内")
 REVIEW_OUTCOME_CHOICE = _("复核结论应为维持、调整、转换类别、渐退或终止之一")
 REVIEW_LAYER_CHOICE = _("转换类别应为低保、特困或低保边缘之一")
+REVIEW_STILL_ELIGIBLE = _(
+    "测算结果仍符合低保、特困或低保边缘条件（D-03）：终止救助须说明理由，或选择转换类别"
+)
