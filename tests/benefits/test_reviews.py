@@ -307,6 +307,23 @@ def test_a_gradual_exit_lasts_the_parameters_months_from_the_month_after(
     assert running.monthly_amount == Decimal("1000.00")
 
 
+def test_a_gradual_exit_ends_in_the_month_of_the_engines_date(
+    people: dict[str, Any],  # noqa: F811
+    poor_household: Any,  # noqa: F811
+    running: Entitlement,
+) -> None:
+    """B-03: the engine's gradual_exit_until (six months from the day income exceeded the
+    standard, less a day) sets the last month paid."""
+    case = _review_to_ready(people, poor_household, running.case, outcome="gradual_exit")
+    evaluation = {**(case.evaluation or {}), "gradual_exit_until": "2026-08-14"}
+    Case.unscoped.filter(id=case.id).update(evaluation=evaluation)
+    case.refresh_from_db()
+    _approve(people, case)
+    running.refresh_from_db()
+    assert (running.status, running.end_month) == (Status.GRADUAL_EXIT, dt.date(2026, 8, 1))
+    assert running.status_reason == "gradual_exit"
+
+
 def test_termination_needs_a_written_reason_and_stops_after_the_decision_month(
     people: dict[str, Any],  # noqa: F811
     poor_household: Any,  # noqa: F811
