@@ -150,3 +150,20 @@ def test_recoveries_list_shows_the_cause_and_a_repayment_is_recorded(recovery: R
     missing = invoke("recoveries", "write-off", "--recovery", "999999", "--reason", "x",
                      "--by", "gd-county")  # fmt: skip
     _refused(missing, "recovery")
+
+
+def test_prices_import_stores_every_line_or_none(county: Any, tmp_path: Any) -> None:
+    good = tmp_path / "cpi.csv"
+    good.write_text(
+        "region,month,cpi,food,source\n440100,2026-03,102.10,,统计局\n440000,2026-04,103.60,106.10,\n",
+        "utf-8",
+    )
+    result = invoke("prices", "import", str(good), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stored"] == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,month,cpi,food,source\n440100,2026-05,103.0,,\n440100,2026-06,x,,\n")
+    result = invoke("prices", "import", str(bad))
+    _refused(result, "line 3")
+    assert PriceIndex.unscoped.count() == 2  # the good line of the bad file is not stored
+    _refused(invoke("prices", "import", str(tmp_path / "missing.csv")), "FILE")

@@ -16,7 +16,9 @@ are inserted in bulk.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -78,42 +80,85 @@ def parse_index(raw: Any, field: str, *, required: bool = True) -> Decimal | Non
     return value
 
 
+def _checked(
+    region: str, cpi: Any, food: Any, field: str = ""
+) -> tuple[str, Decimal, Decimal | None]:
+    code = (region or "").strip()
+    if not Region.objects.filter(code=code).exists():
+        raise ServiceError(registry_errors.REGION_UNKNOWN, field=field + "region")
+    cpi_value = parse_index(cpi, field + "cpi")
+    assert cpi_value is not None
+    return code, cpi_value, parse_index(food, field + "food", required=False)
+
+
+def _store(
+    actor: Any, code: str, month: dt.date, cpi: Decimal, food: Decimal | None, source: str
+) -> PriceIndex:
+    """Insert or correct one index, inside the caller's transaction, with its audit row."""
+    index = PriceIndex.unscoped.select_for_update().filter(region_code=code, month=month).first()
+    old = None
+    if index is not None:
+        if PriceSubsidy.unscoped.filter(index=index).exists():
+            raise ServiceError(errors.INDEX_USED, field="month")
+        old = {"cpi": str(index.cpi), "food": str(index.food) if index.food else None}
+    else:
+        index = PriceIndex(region_code=code, month=month)
+    index.cpi, index.food, index.source = cpi, food, source.strip()[:200]
+    index.recorded_by_name = actor.get_username() if actor is not None else "system"
+    index.recorded_at = timezone.now()
+    index.save()
+    audit_record(
+        actor=actor,
+        action="price_index.set",
+        object_type="price_index",
+        object_id=index.pk,
+        region_code=code,
+        old=old,
+        new={"month": f"{month:%Y-%m}", "cpi": str(cpi), "food": str(food or "")},
+    )
+    return index
+
+
 def price_index_set(
     *, actor: Any, region: str, month: dt.date, cpi: Any, food: Any = None, source: str = ""
 ) -> PriceIndex:
     """Record (or correct, while nothing was granted on it) a region's indices of a month."""
     _require(actor)
-    code = (region or "").strip()
-    if not Region.objects.filter(code=code).exists():
-        raise ServiceError(registry_errors.REGION_UNKNOWN, field="region")
-    cpi_value = parse_index(cpi, "cpi")
-    assert cpi_value is not None
-    food_value = parse_index(food, "food", required=False)
+    code, cpi_value, food_value = _checked(region, cpi, food)
     with transaction.atomic(durable=True):
-        index = (
-            PriceIndex.unscoped.select_for_update().filter(region_code=code, month=month).first()
+        return _store(actor, code, month, cpi_value, food_value, source)
+
+
+IMPORT_HEADER = ["region", "month", "cpi", "food", "source"]
+
+
+def price_indices_import(*, actor: Any, text: str) -> list[PriceIndex]:
+    """Indices from CSV (`region,month,cpi,food,source`, UTF-8): every line checked first,
+    then all stored in one transaction — a bad line stores none (its number in the error)."""
+    from jiuzhu.benefits.payments import parse_month
+
+    _require(actor)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or [c.strip() for c in rows[0]] != IMPORT_HEADER:
+        raise ServiceError(
+            errors.IMPORT_HEADER.format(header=",".join(IMPORT_HEADER)), field="file"
         )
-        old = None
-        if index is not None:
-            if PriceSubsidy.unscoped.filter(index=index).exists():
-                raise ServiceError(errors.INDEX_USED, field="month")
-            old = {"cpi": str(index.cpi), "food": str(index.food) if index.food else None}
-        else:
-            index = PriceIndex(region_code=code, month=month)
-        index.cpi, index.food, index.source = cpi_value, food_value, source.strip()[:200]
-        index.recorded_by_name = actor.get_username() if actor is not None else "system"
-        index.recorded_at = timezone.now()
-        index.save()
-        audit_record(
-            actor=actor,
-            action="price_index.set",
-            object_type="price_index",
-            object_id=index.pk,
-            region_code=code,
-            old=old,
-            new={"month": f"{month:%Y-%m}", "cpi": str(cpi_value), "food": str(food_value or "")},
-        )
-    return index
+    checked = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        where = f"line {number}: "
+        if len(row) != len(IMPORT_HEADER):
+            raise ServiceError(errors.IMPORT_HEADER.format(header=",".join(IMPORT_HEADER)),
+                               field=where.rstrip(": "))  # fmt: skip
+        code, cpi, food = _checked(row[0], row[2], row[3], where)
+        try:
+            month = parse_month(row[1])
+        except ServiceError:
+            raise ServiceError(errors.MONTHS_INVALID, field=where + "month") from None
+        checked.append((code, month, cpi, food, row[4]))
+    with transaction.atomic(durable=True):
+        return [_store(actor, *item) for item in checked]
 
 
 def index_for(county: str, month: dt.date) -> PriceIndex | None:

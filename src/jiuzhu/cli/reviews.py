@@ -11,6 +11,7 @@ line and nothing written.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -139,6 +140,35 @@ def prices_set(
     else:
         fired = "fires (" + ", ".join(trigger.on) + ")" if trigger.fired else "does not fire"
         out.print(f"{data['region']} {data['month']}: CPI {data['cpi']}; P-05 trigger {fired}")
+
+
+@prices_app.command("import")
+def prices_import(
+    file: Annotated[Path, typer.Argument(help="CSV: region,month,cpi,food,source (UTF-8).")],
+    by: By = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record many indices at once: every line is checked first; a bad line stores none."""
+    if not file.is_file():
+        _fail(f"FILE: no file {str(file)!r}")
+    try:
+        text = file.read_text("utf-8")
+    except UnicodeDecodeError:
+        _fail("FILE: not UTF-8 text")
+    _setup()
+    from jiuzhu.benefits.subsidies import price_indices_import
+
+    actor = _actor(by)
+    stored = _call(price_indices_import, actor, text=text)
+    data = {
+        "stored": len(stored),
+        "indices": [
+            {"region": i.region_code, "month": f"{i.month:%Y-%m}", "cpi": f"{i.cpi:.2f}",
+             "food": f"{i.food:.2f}" if i.food is not None else None}
+            for i in stored
+        ],
+    }  # fmt: skip
+    _emit(data) if as_json else out.print(f"{len(stored)} price indices stored")
 
 
 def _recovery_table(rows: list[dict[str, Any]]) -> Table:
