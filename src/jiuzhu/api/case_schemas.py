@@ -245,6 +245,12 @@ class ProposeIn(ActionIn):
         None, description="拟救助金额；低保、特困默认测算金额，临时救助默认先行救助或申请金额"
     )
     opinion: LongText = Field("", description="与测算结果不一致时必填")
+    outcome: Literal["confirm", "adjust", "move_layer", "gradual_exit", "terminate"] | None = Field(
+        None, description="复核案件的复核结论（D-01）：维持、调整、转换类别、渐退、终止"
+    )
+    layer: Literal["dibao", "tekun", "low_income"] | None = Field(
+        None, description="转换类别时转入的类别（D-03），默认测算结果的主类别"
+    )
 
 
 class RaiseObjectionIn(ActionIn):

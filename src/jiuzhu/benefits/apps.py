@@ -9,7 +9,9 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiuzhu.benefits.entitlements import entitlements_from_decisions
+        from jiuzhu.benefits.review_outcomes import entitlements_from_reviews
         from jiuzhu.cases.batch import ON_APPROVED
 
-        if entitlements_from_decisions not in ON_APPROVED:
-            ON_APPROVED.append(entitlements_from_decisions)
+        for hook in (entitlements_from_decisions, entitlements_from_reviews):
+            if hook not in ON_APPROVED:
+                ON_APPROVED.append(hook)

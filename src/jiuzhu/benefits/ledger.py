@@ -31,6 +31,7 @@ from jiuzhu.benefits.models import (
 from jiuzhu.db import bulk_insert
 
 ZERO = Decimal("0.00")
+RECOVERED = "recovered"  # not an account: the recovery postings' total, beside the balances
 # where a payment's money is, by its status
 ACCOUNT_OF_STATUS = {
     PaymentStatus.PENDING: Account.PAYABLE,
@@ -78,6 +79,9 @@ def _ledger_by(key: str, postings: Any) -> dict[Any, dict[str, Decimal]]:
     for side, sign in (("debit", 1), ("credit", -1)):
         for row in postings.values(key, side).annotate(s=Sum("amount")):
             out[row[key]][row[side]] += sign * row["s"]
+    # what was recovered (F-02) moved from paid back to the fund: kept apart to compare
+    for row in postings.filter(kind=PostingKind.RECOVERY).values(key).annotate(s=Sum("amount")):
+        out[row[key]][RECOVERED] += row["s"]
     return out
 
 
@@ -94,12 +98,13 @@ def _agrees(ledger: dict[str, Decimal], states: dict[str, Decimal]) -> bool:
     outstanding = sum(
         (v for k, v in states.items() if k != Account.FUND), ZERO
     )  # accrued − cancelled
+    recovered = ledger.get(RECOVERED, ZERO)  # paid, then repaid: back in the fund
     return (
         all(
-            ledger.get(a, ZERO) == states.get(a, ZERO)
+            ledger.get(a, ZERO) + (recovered if a == Account.PAID else ZERO) == states.get(a, ZERO)
             for a in (Account.PAYABLE, Account.PAID, Account.HELD)
         )
-        and ledger.get(Account.FUND, ZERO) == -outstanding
+        and ledger.get(Account.FUND, ZERO) - recovered == -outstanding
     )
 
 

@@ -344,3 +344,183 @@ class Posting(models.Model):
                 fields=["payment"], condition=Q(kind="accrual"), name="one_accrual_per_payment"
             ),
         ]
+
+
+# issue #6 parts 6 and 7: price-linked subsidies (P-05), corrections and recoveries (F-02, F-04)
+
+
+class PriceIndex(models.Model):
+    """A month's year-on-year price indices for a region (previous year = 100), as the
+    statistics bureau publishes them: the CPI and, where given, its food component (P-05)."""
+
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    month = models.DateField(_("月份"))
+    cpi = models.DecimalField(_("居民消费价格指数（上年同月=100）"), max_digits=6, decimal_places=2)
+    food = models.DecimalField(
+        _("食品价格指数（上年同月=100）"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    recorded_by_name = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("价格指数")
+        base_manager_name = "unscoped"
+        ordering = ["region_code", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "month"], name="one_index_per_month"),
+            models.CheckConstraint(condition=Q(cpi__gt=0), name="price_index_positive"),
+        ]
+
+
+class PriceSubsidy(models.Model):
+    """The price-linked temporary subsidy (价格临时补贴, P-05) of one household for one month:
+    paid once (the unique constraint) through a one-off entitlement of the month."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    month = models.DateField(_("月份"))
+    entitlement = models.OneToOneField(
+        Entitlement, on_delete=models.PROTECT, related_name="price_subsidy"
+    )
+    index = models.ForeignKey(PriceIndex, on_delete=models.PROTECT, related_name="subsidies")
+    group = models.CharField(_("保障对象类别"), max_length=16)
+    persons = models.PositiveSmallIntegerField(_("人数"))
+    per_person = money(_("每人金额"))
+    amount = money(_("金额"))
+    created_at = models.DateTimeField()
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("价格临时补贴")
+        base_manager_name = "unscoped"
+        ordering = ["month", "household_id"]
+        indexes = [region_index("pricesubsidy")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "month"], name="one_price_subsidy_per_month"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="price_subsidy_positive"),
+        ]
+
+
+class CorrectionCause(models.TextChoices):
+    """Why an entitlement was corrected (F-04): the staff member is not held responsible for
+    inaccurate shared data or the household's concealment."""
+
+    SHARED_DATA_ERROR = "shared_data_error", _("共享数据不准确")
+    CONCEALMENT = "concealment", _("申请人隐瞒或虚报")
+    STAFF_ERROR = "staff_error", _("经办人员差错")
+    OTHER = "other", _("其他")
+
+
+class Correction(models.Model):
+    """A correction of an entitlement for the months `month_from`…`month_to`: what should
+    have been paid each month, what was overpaid, the cause (F-04) and whether the household
+    is flagged for the credit list (concealment, D-02)."""
+
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="corrections"
+    )
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    cause = models.CharField(_("更正原因"), max_length=20, choices=CorrectionCause.choices)
+    staff_at_fault = models.BooleanField(_("经办人员责任"), default=False)
+    month_from = models.DateField(_("起始月份"))
+    month_to = models.DateField(_("终止月份"))
+    correct_amount = money(_("应发月金额"))
+    overpaid = money(_("多发金额"))
+    underpaid = money(_("少发金额"))
+    credit_flag = models.BooleanField(_("列入失信名单待审"), default=False)
+    note = models.CharField(_("说明"), max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    at = models.DateTimeField()
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("待遇更正")
+        base_manager_name = "unscoped"
+        ordering = ["id"]
+        indexes = [region_index("correction")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month_to__gte=models.F("month_from")), name="correction_months_in_order"
+            ),
+            models.CheckConstraint(condition=Q(correct_amount__gte=0), name="correction_amount"),
+        ]
+
+
+class RecoveryStatus(models.TextChoices):
+    OPEN = "open", _("待追回")
+    PARTIAL = "partial", _("部分追回")
+    REPAID = "repaid", _("已追回")
+    WRITTEN_OFF = "written_off", _("已核销")
+
+
+class Recovery(models.Model):
+    """Money overpaid and owed back (F-02): the amount, a schedule of instalments, what was
+    repaid (each repayment a `recovery` posting moving money from paid back to the fund)."""
+
+    correction = models.OneToOneField(Correction, on_delete=models.PROTECT, related_name="recovery")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    amount_owed = money(_("应追回金额"))
+    repaid = money(_("已追回金额"), default=0)
+    schedule = models.JSONField(_("追回计划"), default=list)  # [{"due": "YYYY-MM", "amount"}]
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN
+    )
+    status_note = models.CharField(_("状态说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("追回款")
+        base_manager_name = "unscoped"
+        ordering = ["id"]
+        indexes = [region_index("recovery")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_owed__gt=0), name="recovery_owed_positive"),
+            models.CheckConstraint(
+                condition=Q(repaid__gte=0) & Q(repaid__lte=models.F("amount_owed")),
+                name="recovery_repaid_within_owed",
+            ),
+        ]
+
+
+class Repayment(models.Model):
+    """One repayment of a recovery, as recorded (append-only like the ledger it posts to)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="repayments")
+    region_code = models.CharField(max_length=12)
+    amount = money(_("金额"))
+    paid_on = models.DateField(_("缴回日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    at = models.DateTimeField()
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        base_manager_name = "unscoped"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
+        ]

@@ -33,6 +33,7 @@ from jiuzhu.benefits.models import (
     PaymentBatch,
     Status,
 )
+from jiuzhu.benefits.subsidies import price_subsidies_grant
 from jiuzhu.regions.models import Level, Region
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
@@ -208,6 +209,7 @@ def payments_run(
     today = today or timezone.localdate()
     if month > add_months(today.replace(day=1), MONTHS_AHEAD):
         raise ServiceError(errors.MONTH_AHEAD, field="month")
+    price_subsidies_grant(actor=actor, county=county, month=month)  # P-05, when triggered
     batch = _open_batch(actor, county, month)
     if batch is None:
         return RunResult(None, 0, 0, 0)

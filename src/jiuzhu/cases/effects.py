@@ -26,6 +26,7 @@ from jiuzhu.cases.models import (
     Objection,
     ReserveFund,
     ReserveMovement,
+    ReviewOutcome,
     Vote,
 )
 from jiuzhu.registry.errors import ServiceError
@@ -216,7 +217,10 @@ def propose(ctx: Context) -> dict[str, Any]:
         if ctx.payload.get("amount") in (None, "") and default not in (None, "0.00"):
             ctx.payload["amount"] = default
         needs_amount = case.kind in ("dibao", "tekun") or case.kind in TEMPORARY
+        needs_amount = review_proposal(ctx) or needs_amount
         amount = money(ctx, "amount", required=needs_amount)
+    elif case.kind == "review":
+        case.review_outcome, case.review_layer = "", ""
     opinion = text(ctx, "opinion", required=False)
     check = ELIGIBLE.get(case.kind)
     disagrees = check is not None and evaluation and check(evaluation) != (proposal == "approve")
@@ -228,7 +232,46 @@ def propose(ctx: Context) -> dict[str, Any]:
         "proposal": proposal,
         "amount": str(amount) if amount else None,
         "authority": case.authority,
+        **(
+            {"outcome": case.review_outcome, "layer": case.review_layer}
+            if case.review_outcome
+            else {}
+        ),
     }
+
+
+REVIEW_LAYERS = ("dibao", "tekun", "low_income")
+PAID_LAYERS = ("dibao", "tekun")
+
+
+def review_proposal(ctx: Context) -> bool:
+    """A review's proposal carries its outcome (D-01): confirm, adjust, move to a layer
+    (D-03; by default the layer the evaluation found), gradual exit (B-03) or terminate.
+    Without one (a change report's review, as before) the entitlement is left alone. True
+    when the outcome needs an amount (the evaluation's by default)."""
+    case = ctx.case
+    if case.kind != "review":
+        return False
+    evaluation = case.evaluation or {}
+    outcome = str(ctx.payload.get("outcome") or "")
+    if outcome and outcome not in ReviewOutcome.values:
+        raise ServiceError(errors.REVIEW_OUTCOME_CHOICE, field="outcome")
+    layer = ""
+    if outcome == ReviewOutcome.MOVE_LAYER:
+        layer = str(ctx.payload.get("layer") or evaluation.get("primary_category") or "")
+        if layer not in REVIEW_LAYERS:
+            raise ServiceError(errors.REVIEW_LAYER_CHOICE, field="layer")
+    # D-03: a household leaving its layer is checked against the others; ending the benefit
+    # of one the evaluation still finds eligible for a layer needs the caseworker's reasons
+    still = set(evaluation.get("categories") or []) & set(REVIEW_LAYERS)
+    if outcome == ReviewOutcome.TERMINATE and still and not str(ctx.payload.get("opinion") or ""):
+        raise ServiceError(errors.REVIEW_STILL_ELIGIBLE, field="opinion")
+    case.review_outcome, case.review_layer = outcome, layer
+    needs = outcome == ReviewOutcome.ADJUST or layer in PAID_LAYERS
+    default = evaluation.get("monthly_benefit")
+    if needs and ctx.payload.get("amount") in (None, "") and default not in (None, "0.00"):
+        ctx.payload["amount"] = default
+    return needs
 
 
 def post_notice(ctx: Context) -> dict[str, Any]:
@@ -325,7 +368,9 @@ def approve(ctx: Context) -> dict[str, Any]:
         case.authority = authority_for(case, amount, ctx.today)  # the decided amount routes
     case.outcome, case.decided_amount = "approved", amount
     case.decided_by, case.decided_on = ctx.actor, ctx.today
-    case.decision_reason = text(ctx, "reason", required=False)
+    # ending a benefit on review is decided with written reasons (社会救助暂行办法 Art. 13)
+    ends = case.kind == "review" and case.review_outcome == ReviewOutcome.TERMINATE
+    case.decision_reason = text(ctx, "reason", required=ends)
     staged = _instalments(ctx, amount) if amount is not None else []
     return {"amount": str(amount) if amount is not None else None, "instalments": staged}
 
@@ -341,6 +386,7 @@ def refuse(ctx: Context) -> dict[str, Any]:
 def return_for_correction(ctx: Context) -> dict[str, Any]:
     case = ctx.case
     case.proposal, case.proposed_amount = "", None
+    case.review_outcome, case.review_layer = "", ""
     return {"reason": text(ctx, "reason")}
 
 

@@ -37,3 +37,8 @@ PARENT_NOT_ALLOWED = _("只有复核申请和复审可以关联原案件")
 SIGNATURE_MISMATCH = _("签名应为本家庭在册成员的姓名（与户籍登记一致）")
 AUTHORIZATION_REQUIRED = _("申请救助须授权核对家庭经济状况（一证一书）")
 CASE_MISSING = _("案件不存在或不在您的区域内")
+REVIEW_OUTCOME_CHOICE = _("复核结论应为维持、调整、转换类别、渐退或终止之一")
+REVIEW_LAYER_CHOICE = _("转换类别应为低保、特困或低保边缘之一")
+REVIEW_STILL_ELIGIBLE = _(
+    "测算结果仍符合低保、特困或低保边缘条件（D-03）：终止救助须说明理由，或选择转换类别"
+)

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.cases.display import DOCUMENT_LABELS, STATUS_LABELS
-from jiuzhu.cases.models import Channel, ReferralAid, Vote
+from jiuzhu.cases.models import Channel, ReferralAid, ReviewOutcome, Vote
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 TEXT = forms.TextInput(attrs={"class": "form-control"})
@@ -165,6 +165,24 @@ class ProposeForm(CaseForm):
     )
     amount = amount_field(_("拟救助金额（元/月，临时救助为一次性金额）"), False)
     opinion = forms.CharField(label=_("意见说明"), max_length=2000, required=False, widget=AREA)
+    # a review's outcome (D-01): what its approval does to the entitlement
+    outcome = forms.ChoiceField(
+        label=_("复核结论（仅复核案件）"),
+        choices=[("", "—"), *ReviewOutcome.choices],
+        required=False,
+        widget=SELECT,
+    )
+    layer = forms.ChoiceField(
+        label=_("转入类别（转换类别时）"),
+        choices=[
+            ("", "—"),
+            ("dibao", _("低保")),
+            ("tekun", _("特困")),
+            ("low_income", _("低保边缘")),
+        ],
+        required=False,
+        widget=SELECT,
+    )
 
 
 class ObjectionForm(CaseForm):
@@ -240,6 +258,8 @@ def event_form(event: str, data: Any = None, files: Any = None, **kwargs: Any) -
         form.initial["visited_on"] = dt.date.today()
     if isinstance(form, ObjectionForm) and data is None:
         form.initial["raised_on"] = dt.date.today()
+    if isinstance(form, ProposeForm) and kwargs.get("kind") != "review":
+        del form.fields["outcome"], form.fields["layer"]  # only a review has an outcome
     if isinstance(form, ResolveObjectionForm):
         cast(forms.ChoiceField, form.fields["objection_id"]).choices = kwargs.get("objections", [])
     return form

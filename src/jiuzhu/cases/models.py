@@ -37,6 +37,16 @@ class Kind(models.TextChoices):
     REVIEW = "review", _("变更报告复审")
 
 
+class ReviewOutcome(models.TextChoices):
+    """What a review's decision does to the household's entitlement (D-01, B-03, B-04, D-03)."""
+
+    CONFIRM = "confirm", _("维持（无明显变化）")
+    ADJUST = "adjust", _("调整救助金额")
+    MOVE_LAYER = "move_layer", _("转换救助类别")
+    GRADUAL_EXIT = "gradual_exit", _("进入渐退期")
+    TERMINATE = "terminate", _("终止救助")
+
+
 class ReferralAid(models.TextChoices):
     MEDICAL = "medical", _("医疗救助（医保部门）")
     EDUCATION = "education", _("教育救助（教育部门）")
@@ -103,6 +113,11 @@ class Case(models.Model):
     extension_reason = models.TextField(_("延期理由"), blank=True)
     # the sources a verification could not read: the case waits in 待核对 (SECURITY.md 28)
     verification_waiting = models.CharField(_("待核对数据源"), max_length=200, blank=True)
+    # a review's proposed outcome and, for a layer move, the layer (dibao, tekun, low_income)
+    review_outcome = models.CharField(
+        _("复核结论"), max_length=16, choices=ReviewOutcome.choices, blank=True
+    )
+    review_layer = models.CharField(_("转入类别"), max_length=16, blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )

@@ -238,7 +238,7 @@ def _detail(
         if failed and failed[0] == transition.event:
             form = failed[1]
         else:
-            form = forms.event_form(transition.event, objections=_objections(case))
+            form = forms.event_form(transition.event, objections=_objections(case), kind=case.kind)
         actions.append(
             {"t": transition, "form": form, "open": bool(failed and failed[0] == transition.event)}
         )
@@ -291,7 +291,9 @@ def act(request: HttpRequest, case_id: int, event: str) -> HttpResponse:
     """One workflow event: the form is validated, the service decides; a refusal shows its
     message on the case page (status 400 or 409) and nothing changes."""
     case = _case(case_id)
-    form = forms.event_form(event, request.POST, request.FILES, objections=_objections(case))
+    form = forms.event_form(
+        event, request.POST, request.FILES, objections=_objections(case), kind=case.kind
+    )
     if not form.is_valid():
         return _detail(request, case, failed=(event, form))
     user = _user(request)

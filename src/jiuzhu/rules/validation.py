@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from jiuzhu.rules.dynamic_management import DYNAMIC_PARAMETERS
 from jiuzhu.rules.errors import ParameterError
 from jiuzhu.rules.monitoring import MONITORING_PARAMETERS
 from jiuzhu.rules.params import ParameterSet, Resolved
@@ -28,6 +29,7 @@ EXTRA_PARAMETERS = frozenset(
     | PROCEDURE_PARAMETERS
     | VERIFICATION_PARAMETERS
     | MONITORING_PARAMETERS
+    | DYNAMIC_PARAMETERS
 )
 
 
