@@ -20,6 +20,11 @@ What each source proves (documented in docs/verification.md):
 - 银行, 互联网金融 (not loans), 证券, 商业保险 (cash value): financial assets, summed.
 A record shows that income or property exists; its absence does not show there is none, so
 a verified figure is the larger of the declared and the found one.
+
+Flow sources (tax, social insurance, provident fund, hukou events) are read from every batch
+in the window, so a department that delivers a record again in a later batch (a full
+re-delivery, a correction) would count it twice: the same record (`FLOW_KEYS`: person,
+kind, period and payer) is taken from the latest batch only (`latest_deliveries`).
 """
 
 from __future__ import annotations
@@ -49,6 +54,14 @@ VEHICLE_KINDS = ("car", "truck", "bus", "vessel", "other")
 ENTITY_ROLES = ("legal_representative", "shareholder", "sole_proprietor")
 FINANCIAL_SOURCES = ("bank", "internet_finance", "securities", "commercial_insurance")
 SEVERITIES = ("high", "medium", "info", "none")
+# what makes two records of a flow source the same record delivered again: the person, the
+# kind, the period, and the fields naming the period's end, the insurance and the payer
+FLOW_KEYS: dict[str, tuple[str, ...]] = {
+    "tax": ("period_end", "withholder_uscc"),
+    "social_insurance": ("insurance", "employer_uscc"),
+    "provident_fund": ("employer_uscc",),
+    "hukou": (),
+}
 
 FOUND_SCHEMA: dict[str, pl.DataType] = {
     "household_id": pl.Int64(),
@@ -109,6 +122,26 @@ def _counted(frame: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
     )
 
 
+def latest_deliveries(records: pl.DataFrame) -> pl.DataFrame:
+    """Records of flow sources delivered again in a later batch kept once, from the latest
+    batch (the highest batch id: batches are numbered as they arrive). Records of one batch
+    are never merged: two payments of one month from one payer are two records. Stock
+    sources pass unchanged (only their latest batch is read)."""
+    flow = pl.col("source").is_in(list(FLOW_KEYS))
+    key = pl.lit("")
+    for source, fields in FLOW_KEYS.items():
+        parts = [_field(name).fill_null("") for name in fields]
+        key = (
+            pl.when(pl.col("source") == source)
+            .then(pl.concat_str(parts, separator="|") if parts else pl.lit(""))
+            .otherwise(key)
+        )
+    keyed = records.with_columns(key.alias("_delivery"))
+    same = ["source", "id_hash", "kind", "occurred_on", "_delivery"]
+    latest = pl.col("batch_id") == pl.col("batch_id").max().over(same)
+    return keyed.filter(~flow | latest).drop("_delivery")
+
+
 def found_facts(
     people: pl.DataFrame,
     records: pl.DataFrame,
@@ -124,7 +157,7 @@ def found_facts(
     joined = records.join(people, on="id_hash", how="inner")
     if allowed is not None:
         joined = joined.join(allowed, on=["household_id", "batch_id"], how="semi")
-    joined = joined.with_row_index("row").with_columns(_fen().alias("fen"))
+    joined = latest_deliveries(joined).with_row_index("row").with_columns(_fen().alias("fen"))
     parts: list[pl.DataFrame] = []
     source = pl.col("source")
     start = _month_index(pl.lit(as_of)) - window_months
