@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
+from jiuzhu.cli.reverify import verify_all
 from jiuzhu.cli.verify import verify_app
 from jiuzhu.rules.errors import RulesError
 
@@ -343,6 +344,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(verify_app, name="verify")
+app.command("verify-all")(verify_all)
 
 
 def main() -> None:  # pragma: no cover - console entry
