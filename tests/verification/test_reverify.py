@@ -18,7 +18,7 @@ from jiuzhu.verification.checking import verify_households
 from jiuzhu.verification.reverify import reverify
 from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import TODAY
-from tests.factories import make_household
+from tests.factories import make_household, subdivisions
 from tests.verification.conftest import record
 from tests.verification.test_checking import deliver, numbers
 
@@ -154,3 +154,79 @@ def test_the_bulk_path_decides_as_one_applications_verification_does(
         decision = one_by_one[household.id]
         assert isinstance(decision, dict)
         assert ("dibao" not in decision["categories"]) == (household.number in unfit)
+
+
+PLANT_REASONS = {  # planted discrepancy → the reason it must give when it ends a category
+    "undeclared_vehicle": {"vehicle"},
+    "undeclared_wages": {"income_above_line", "income_undeclared", "employment_undeclared"},
+    "company_registration": {"business_registration"},
+    "death": {"member_died"},
+    "deposits_over_limit": {"financial_assets"},
+    "undeclared_real_estate": {"property"},
+}
+LAYER_KIND = {"tekun": "tekun", "dibao": "dibao", "low_income": "low_income",
+              "rigid_expenditure": "rigid_expense"}  # fmt: skip
+
+
+def test_the_synthetic_departments_planted_discrepancies_are_what_ends_a_category(
+    tmp_path: Any,
+) -> None:
+    """V-01, V-03 against the generator's ground truth: every household granted the layer its
+    declaration meets, then re-verified. Only planted households are listed (no consistent
+    household, no decoy with a near-identical ID number), each with its plant's reason; and
+    a planted household is listed exactly when its one-application verification, evaluated,
+    no longer meets the layer."""
+    import polars as pl
+
+    from jiuzhu.demo.accounts import GD_COUNTY, demo_accounts_create
+    from jiuzhu.demo.departments import seed_demo_departments
+    from jiuzhu.demo.households import seed_households
+    from jiuzhu.regions.services import regions_generate_subdivisions
+    from jiuzhu.registry.models import Household
+
+    today = dt.date.today()
+    subdivisions("150102")
+    with system_scope("test"):
+        for county in (GD_COUNTY, "150102"):
+            regions_generate_subdivisions(county, townships=2, villages=3)
+        demo_accounts_create()
+        seed_households([GD_COUNTY], 300, seed=7)
+        seed_demo_departments(tmp_path, today)
+        households = list(Household.unscoped.filter(synthetic=True))
+        declared = households_evaluate(
+            actor=None, households=households, as_of=today, explain=False
+        )
+        granted = {}
+        for household in households:
+            decision = declared[household.id]
+            if isinstance(decision, dict) and decision["primary_category"] != "none":
+                kind = LAYER_KIND[decision["primary_category"]]
+                granted[household.number] = (household, decision["primary_category"])
+                grant(household, kind, on=today - dt.timedelta(days=200))
+        result = reverify(today)
+        outcomes = verify_households([h for h, _ in granted.values()], today)
+        verified = households_evaluate(
+            actor=None,
+            households=[h for h, _ in granted.values()],
+            as_of=today,
+            explain=False,
+            snapshots={h.id: outcomes[h.id].snapshot for h, _ in granted.values()},  # type: ignore[misc]
+        )
+    truth = pl.read_csv(tmp_path / today.isoformat() / "ground_truth.csv", infer_schema=False)
+    plants = {
+        row["household"]: row["discrepancy"]
+        for row in truth.iter_rows(named=True)
+        if row["discrepancy"] != "decoy_near_id"
+    }
+    assert len(granted) >= 100 and result.verified == len(granted)
+    got = listed(result)
+    assert set(got) <= set(plants), sorted(set(got) - set(plants))  # precision
+    for number, reasons in got.items():
+        assert PLANT_REASONS[plants[number]] & set(reasons), (number, plants[number], reasons)
+    expected = {
+        number
+        for number, (household, layer) in granted.items()
+        if layer not in verified[household.id]["categories"]  # type: ignore[call-overload]
+    }
+    assert set(got) == expected
+    assert len(got) >= 5  # the plants end categories: the test would notice a blind run
