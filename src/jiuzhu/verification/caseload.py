@@ -46,16 +46,6 @@ RECORD_SCHEMA: dict[str, Any] = {
 }
 
 
-def fen(column: str) -> pl.Expr:
-    """Decimal yuan as text → integer fen (exact: no float on the way)."""
-    text = pl.col(column).str.strip_chars()
-    whole = text.str.split(".").list.get(0, null_on_oob=True).cast(pl.Int64)
-    frac = text.str.split(".").list.get(1, null_on_oob=True).fill_null("").str.pad_end(2, "0")
-    return (whole * 100 + frac.str.slice(0, 2).cast(pl.Int64, strict=False).fill_null(0)).fill_null(
-        0
-    )
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
