@@ -128,18 +128,17 @@ def latest_deliveries(records: pl.DataFrame) -> pl.DataFrame:
     are never merged: two payments of one month from one payer are two records. Stock
     sources pass unchanged (only their latest batch is read)."""
     flow = pl.col("source").is_in(list(FLOW_KEYS))
-    key = pl.lit("")
-    for source, fields in FLOW_KEYS.items():
-        parts = [_field(name).fill_null("") for name in fields]
-        key = (
-            pl.when(pl.col("source") == source)
-            .then(pl.concat_str(parts, separator="|") if parts else pl.lit(""))
-            .otherwise(key)
-        )
-    keyed = records.with_columns(key.alias("_delivery"))
     same = ["source", "id_hash", "kind", "occurred_on", "_delivery"]
-    latest = pl.col("batch_id") == pl.col("batch_id").max().over(same)
-    return keyed.filter(~flow | latest).drop("_delivery")
+    parts = [records.filter(~flow)]
+    for source, fields in FLOW_KEYS.items():  # each source's key read from its rows only
+        rows = records.filter(pl.col("source") == source)
+        if rows.height == 0:
+            continue
+        key = pl.concat_str([_field(n).fill_null("") for n in fields], separator="|")
+        rows = rows.with_columns((key if fields else pl.lit("")).alias("_delivery"))
+        latest = pl.col("batch_id") == pl.col("batch_id").max().over(same)
+        parts.append(rows.filter(latest).drop("_delivery"))
+    return pl.concat(parts)
 
 
 def found_facts(
