@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from jiuzhu.registry.evaluation import evaluator
+from jiuzhu.rules.errors import RulesError
 from jiuzhu.rules.verification import VerificationParameters, verification_parameters
 from jiuzhu.verification.caseload import (
     CATEGORY_LAYER,
@@ -95,12 +96,17 @@ class Reverification:
 def _plans(
     regions: list[str], as_of: dt.date
 ) -> tuple[dict[str, tuple[VerificationParameters, frozenset[int]]], dict[str, list[str]]]:
-    """Per region: its parameters and the batches it reads, or the sources it lacks."""
+    """Per region: its parameters and the batches it reads, or the sources it lacks (a
+    region without verification parameters lacks `parameters`)."""
     batches = _batches(as_of)
     plans: dict[str, tuple[VerificationParameters, frozenset[int]]] = {}
     missing: dict[str, list[str]] = {}
     for region in regions:
-        params = verification_parameters(region, as_of)
+        try:
+            params = verification_parameters(region, as_of)
+        except RulesError:  # an unknown region code, no parameter in force that day
+            missing[region] = ["parameters"]
+            continue
         used, lacking = _usable(batches, region, as_of, params)
         if lacking:
             missing[region] = lacking
