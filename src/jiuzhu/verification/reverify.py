@@ -153,7 +153,9 @@ def _matched(
             financial_fen=int(params.financial_tolerance * 100),
         )
         compared.append(
-            compare(declared.filter(pl.col("household_id").is_in(ids)), found, tolerances)
+            compare(
+                declared.filter(pl.col("household_id").is_in(ids)), found, tolerances, ordered=False
+            )
         )
     return pl.concat(compared)
 

@@ -19,13 +19,9 @@ from jiuzhu.verification.matching import INCOME_ITEMS, STATUS_ITEMS
 
 
 def fen(column: str) -> pl.Expr:
-    """Decimal yuan as text → integer fen (exact: no float on the way)."""
-    text = pl.col(column).str.strip_chars()
-    whole = text.str.split(".").list.get(0, null_on_oob=True).cast(pl.Int64)
-    frac = text.str.split(".").list.get(1, null_on_oob=True).fill_null("").str.pad_end(2, "0")
-    return (whole * 100 + frac.str.slice(0, 2).cast(pl.Int64, strict=False).fill_null(0)).fill_null(
-        0
-    )
+    """Decimal yuan as text → integer fen: parsed as a decimal (exact, never a float)."""
+    decimal = pl.col(column).str.strip_chars().cast(pl.Decimal(20, 2))
+    return (decimal * 100).cast(pl.Int64).fill_null(0)
 
 
 def declared_items(registry: dict[str, pl.DataFrame]) -> pl.DataFrame:
