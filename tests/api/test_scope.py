@@ -216,6 +216,8 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "GET /verification/sources": None,
     "POST /verification/sources/{source}/records": Can.IMPORT_DEPARTMENT_DATA,
     "GET /verification/batches/{batch_id}": (Can.VERIFY, Can.IMPORT_DEPARTMENT_DATA),
+    "POST /verification/reverifications": Can.VERIFY,
+    "GET /verification/sources/{source}/determinations": Can.VERIFY,
 }
 
 
@@ -250,6 +252,8 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             "",
             {"batch_key": "K1", "as_of": "2024-05-31", "records": [{"id_number": "x"}]},
         ),
+        "POST /verification/reverifications": ("", {"as_of": "2024-05-31"}),
+        "GET /verification/sources/{source}/determinations": ("?as_of=2024-05-31", None),
         **{
             f"POST /cases/{{case_id}}/actions/{e}": ("", CASE_EVENT_BODIES.get(e, {}))
             for e in CASE_EVENTS

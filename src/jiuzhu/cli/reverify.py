@@ -71,32 +71,13 @@ def acting(as_user: str | None, region: str, label: str) -> Iterator[Any]:
         yield user
 
 
-def _rows(frame: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            **row,
-            "decided_on": row["decided_on"].isoformat() if row["decided_on"] else None,
-        }
-        for row in frame.drop("household_id").iter_rows(named=True)
-    ]
-
-
 def summary_of(result: Any, reviews: Any, out_path: Path | None, seconds: float) -> dict[str, Any]:
-    by_reason: dict[str, int] = {}
-    for reasons in result.listed["reasons"].to_list():
-        for reason in reasons:
-            by_reason[reason] = by_reason.get(reason, 0) + 1
+    from jiuzhu.verification.reverify import reverification_summary
+
+    summary = reverification_summary(result)
+    households = summary.pop("households")
     return {
-        "as_of": result.as_of.isoformat(),
-        "region": result.region,
-        "recipients": result.recipients,
-        "verified": result.verified,
-        "waiting": result.waiting,
-        "with_findings": result.with_findings,
-        "no_longer_fit": result.listed.height,
-        "by_category": result.by_category,
-        "by_reason": dict(sorted(by_reason.items())),
-        "errors": result.errors,
+        **summary,
         "out": str(out_path) if out_path else None,
         "reviews": None
         if reviews is None
@@ -105,7 +86,10 @@ def summary_of(result: Any, reviews: Any, out_path: Path | None, seconds: float)
             "already_open": reviews.already_open,
             "refused": [{"household": h, "reason": r} for h, r in reviews.refused.items()],
         },
-        "households": _rows(result.listed),
+        "households": [
+            {**h, "decided_on": h["decided_on"].isoformat() if h["decided_on"] else None}
+            for h in households
+        ],
         "seconds": round(seconds, 2),
     }
 

@@ -35,6 +35,7 @@ AS_OF_FUTURE = _("数据截止日期不能晚于今天")
 
 # re-verification
 REVIEW_OUTSIDE = _("该家庭不在本人辖区内，未开启复审")
+REGION_OUTSIDE_AREA = _("该区划不在本人辖区内")
 
 
 class RefusedFile(Exception):

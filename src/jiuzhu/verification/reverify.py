@@ -296,3 +296,25 @@ def _count(result: Reverification, rec: pl.DataFrame, listed: pl.DataFrame) -> N
             k = int(hit["len"][0]) if hit.height else 0
         out[category] = {"recipients": int(n), "no_longer_fit": k}
     result.by_category = dict(sorted(out.items()))
+
+
+def reverification_summary(result: Reverification) -> dict[str, Any]:
+    """The result as the JSON of `jiuzhu verify-all` and the API (docs/cli.md): counts, the
+    regions waiting, and the households listed (dates as dates)."""
+    by_reason: dict[str, int] = {}
+    for reasons in result.listed["reasons"].to_list():
+        for reason in reasons:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+    return {
+        "as_of": result.as_of.isoformat(),
+        "region": result.region,
+        "recipients": result.recipients,
+        "verified": result.verified,
+        "waiting": result.waiting,
+        "with_findings": result.with_findings,
+        "no_longer_fit": result.listed.height,
+        "by_category": result.by_category,
+        "by_reason": dict(sorted(by_reason.items())),
+        "errors": result.errors,
+        "households": result.listed.drop("household_id").to_dicts(),
+    }
