@@ -523,12 +523,13 @@ def render(result: dict[str, Any]) -> str:
             f"- one application's verification (`verify_households` for one household, "
             f"{one['records_in_table']:,} records in the table): median {one['median_ms']:.0f} "
             f"ms, p95 {one['p95_ms']:.0f} ms over {one['households']} households (target: "
-            "under 1 s)"
+            f"under 1 s; {'met' if one['p95_ms'] < 1000 else 'not met'})"
         )
         lines.append(
             f"- `jiuzhu verify import` of a {imp['rows']:,}-row CSV (bank) into PostgreSQL, "
             f"new process: {imp['wall_seconds']:.1f} s wall, {imp['rows_ok']:,} rows stored "
-            f"(target: 5,000,000 rows under 2 minutes)"
+            f"(target: 5,000,000 rows under 2 minutes; "
+            f"{'met' if imp['wall_seconds'] < TARGETS['import_seconds'] else 'not met'})"
         )
     else:
         lines.append("- one application, import into PostgreSQL: skipped (BENCH_VERIFY_SKIP_PG)")
