@@ -149,7 +149,10 @@ def _insert_records(frame: pl.DataFrame) -> None:
     columns = ", ".join(RECORD_COLUMNS)
     if connection.vendor == "postgresql":
         buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, null_value="")
+        # in keyed-hash order: consecutive rows land on neighbouring pages of the index on
+        # the hash (random keys), a quarter to a third faster than in the file's order
+        # (docs/benchmarks.md); `line` keeps the file's order
+        frame.sort("id_hash").write_csv(buffer, include_header=False, null_value="")
         with (
             connection.cursor() as cursor,
             cursor.copy(  # type: ignore[attr-defined]
