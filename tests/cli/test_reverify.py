@@ -5,6 +5,7 @@ cases opened once, and exit code 2 with nothing written for a bad option."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ def test_verify_all_prints_the_listed_households_and_writes_the_list(
     car = next(h for h in summary["households"] if h["household"] == caseload["car"].number)
     assert car["reasons"] == ["vehicle"] and car["category"] == "dibao"
     assert car["decided_on"] == "2025-06-30" and car["sources"] == ["vehicles"]
+    assert re.fullmatch(r"\d+\.\d{2}", car["per_capita_income"])  # a decimal string, yuan
     assert summary["reviews"] is None and summary["out"] == str(out)
     written = pl.read_parquet(out)
     assert written.columns == [c for c in LISTED_SCHEMA if c != "household_id"]

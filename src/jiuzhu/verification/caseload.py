@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -64,7 +65,10 @@ def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame
     names = list(schema)
     text_schema = dict.fromkeys(names, pl.String)
     if connection.vendor == "postgresql":
-        sql, params = queryset.query.sql_with_params()
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # e.g. `__in=[]`: nothing to ask the database
+            return _typed(pl.DataFrame(schema=text_schema), schema)
         buffer = io.BytesIO()
         with (
             connection.cursor() as cursor,
@@ -87,6 +91,10 @@ def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame
             schema=text_schema,
             orient="row",
         )
+    return _typed(raw, schema)
+
+
+def _typed(raw: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
     casts = []
     for name, dtype in schema.items():
         if dtype == pl.Boolean:

@@ -23,8 +23,7 @@ import polars as pl
 from jiuzhu.cases.models import Case
 from jiuzhu.registry.models import Member
 from jiuzhu.verification.caseload import CATEGORY_KINDS, query_frame
-from jiuzhu.verification.models import Verification
-from jiuzhu.verification.selectors import records_frame
+from jiuzhu.verification.models import DepartmentRecord, Verification
 
 FORMATS = (".csv", ".xlsx", ".parquet")
 EXPORT_SCHEMA: dict[str, Any] = {
@@ -120,11 +119,18 @@ def determinations(source: str, as_of: dt.date, prefix: str = "") -> pl.DataFram
     cases = _decided_cases(as_of, prefix)
     verifications = _verifications(cases["case_id"].to_list(), source)
     read = verifications.explode("batch_id").drop_nulls("batch_id")
-    records = records_frame(source, as_of).select("batch_id", "id_hash")
+    area = Member.objects.filter(region_code__startswith=prefix)
+    # only the read batches' records about people of the area leave the database
+    records = query_frame(
+        DepartmentRecord.objects.filter(
+            source=source,
+            batch_id__in=read["batch_id"].unique().to_list(),
+            id_hash__in=area.values("id_hash"),
+        ).values_list("batch_id", "id_hash"),
+        {"batch_id": pl.Int64, "id_hash": pl.String},
+    )
     members = query_frame(
-        Member.objects.filter(region_code__startswith=prefix).values_list(
-            "household_id", "id_hash", "id_masked"
-        ),
+        area.values_list("household_id", "id_hash", "id_masked"),
         {"household_id": pl.Int64, "id_hash": pl.String, "id_masked": pl.String},
     )
     concerned = (
