@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from jiuzhu.cases.flows import TERMINAL
 from jiuzhu.cases.models import Case
 from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member, Supporter
+from jiuzhu.verification.matching import HUKOU_EVENTS
 from jiuzhu.verification.models import DepartmentRecord
 
 CATEGORY_KINDS = ("dibao", "tekun", "low_income", "rigid_expense")
@@ -266,8 +267,12 @@ def records_of_members(batch_ids: list[int], as_of: dt.date, prefix: str) -> pl.
     people = Member.objects.filter(region_code__startswith=prefix, joined_on__lte=as_of).values(
         "id_hash"
     )
-    qs = DepartmentRecord.objects.filter(batch_id__in=batch_ids, id_hash__in=people).values_list(
-        "source", "batch_id", "id_hash", "kind", "amount", "quantity", "occurred_on", "data"
+    qs = (
+        DepartmentRecord.objects.filter(batch_id__in=batch_ids, id_hash__in=people)
+        .exclude(Q(source="hukou") & ~Q(kind__in=HUKOU_EVENTS))  # matching.proving()
+        .values_list(
+            "source", "batch_id", "id_hash", "kind", "amount", "quantity", "occurred_on", "data"
+        )
     )
     schema = {**RECORD_SCHEMA, "amount": pl.String, "quantity": pl.String}
     return query_frame(qs, schema).with_columns(

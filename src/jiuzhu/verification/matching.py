@@ -54,6 +54,7 @@ VEHICLE_KINDS = ("car", "truck", "bus", "vessel", "other")
 ENTITY_ROLES = ("legal_representative", "shareholder", "sole_proprietor")
 FINANCIAL_SOURCES = ("bank", "internet_finance", "securities", "commercial_insurance")
 SEVERITIES = ("high", "medium", "info", "none")
+HUKOU_EVENTS = ("death", "moved_out", "cancelled")  # what a hukou record can prove here
 # what makes two records of a flow source the same record delivered again: the person, the
 # kind, the period, and the fields naming the period's end, the insurance and the payer
 FLOW_KEYS: dict[str, tuple[str, ...]] = {
@@ -122,6 +123,13 @@ def _counted(frame: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
     )
 
 
+def proving() -> pl.Expr:
+    """The records that can prove something: a hukou registration that is still in force
+    (`registered`) proves nothing the declaration lacks; every other record may. Readers of
+    a caseload leave the others in the database (verification/caseload.py)."""
+    return ~((pl.col("source") == "hukou") & ~pl.col("kind").is_in(HUKOU_EVENTS))
+
+
 def latest_deliveries(records: pl.DataFrame) -> pl.DataFrame:
     """Records of flow sources delivered again in a later batch kept once, from the latest
     batch (the highest batch id: batches are numbered as they arrive). Records of one batch
@@ -157,7 +165,7 @@ def found_facts(
     `people`: household_id, member_id, id_hash. `records`: source, batch_id, id_hash, kind,
     amount (Decimal yuan), quantity, occurred_on, data (JSON text). `allowed` (household_id,
     batch_id), when given, keeps for each household only the batches usable for its area."""
-    joined = records.join(people, on="id_hash", how="inner")
+    joined = records.filter(proving()).join(people, on="id_hash", how="inner")
     if allowed is not None:
         joined = joined.join(allowed, on=["household_id", "batch_id"], how="semi")
     joined = latest_deliveries(joined).with_row_index("row").with_columns(_fen().alias("fen"))
@@ -207,9 +215,7 @@ def found_facts(
     if insured.height:
         parts.append(_summed(insured, member=True).with_columns(pl.lit(1, pl.Int64).alias("value")))
     status = joined.filter(
-        (source == "hukou")
-        & pl.col("kind").is_in(["death", "moved_out", "cancelled"])
-        & (pl.col("occurred_on") <= as_of)
+        (source == "hukou") & pl.col("kind").is_in(HUKOU_EVENTS) & (pl.col("occurred_on") <= as_of)
     ).with_columns(
         pl.when(pl.col("kind") == "death")
         .then(pl.lit("status.deceased"))
