@@ -28,11 +28,13 @@ test: install lint typecheck
 	$(BIN)/jiuzhu params check
 	$(BIN)/pytest -q
 
-# rules engine (no database), then the platform on PostgreSQL (BENCH_PG, default local)
+# rules engine (no database), then the platform on PostgreSQL (BENCH_PG, default local);
+# verification sizes: BENCH_VERIFY_HOUSEHOLDS, BENCH_VERIFY_RECORDS, BENCH_VERIFY_IMPORT_ROWS
 bench: install
 	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
 	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.cases_pg --append docs/benchmarks.md
+	$(BIN)/python -m benchmarks.verification_bench --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick

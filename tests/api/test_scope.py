@@ -235,6 +235,8 @@ NEEDS: dict[str, Can | tuple[Can, ...] | None] = {
     "GET /monitoring/hotline/{call_id}": Can.HANDLE_WARNINGS,
     "POST /monitoring/hotline/{call_id}/answer": Can.HANDLE_WARNINGS,
     "POST /monitoring/hotline/{call_id}/feedback": Can.HANDLE_WARNINGS,
+    "POST /verification/reverifications": Can.VERIFY,
+    "GET /verification/sources/{source}/determinations": Can.VERIFY,
 }
 
 
@@ -295,6 +297,8 @@ def test_each_role_gets_403_exactly_where_it_lacks_the_capability(
             "",
             {"outcome": "no_need", "note": "乙", "visited_on": "2024-05-31"},
         ),
+        "POST /verification/reverifications": ("", {"as_of": "2024-05-31"}),
+        "GET /verification/sources/{source}/determinations": ("?as_of=2024-05-31", None),
         **{
             f"POST /cases/{{case_id}}/actions/{e}": ("", CASE_EVENT_BODIES.get(e, {}))
             for e in CASE_EVENTS

@@ -70,3 +70,67 @@ class BatchOut(Schema):
     errors: list[RowErrorOut] = Field(description="错误行（最多 1000 条）")
     started_at: dt.datetime
     finished_at: dt.datetime | None
+
+
+RegionPrefix = Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$")]
+
+
+class ReverifyIn(Schema):
+    as_of: Day = Field(description="核对日期")
+    region: RegionPrefix = Field("", description="只核对该区划内的家庭（默认：本人辖区）")
+
+
+class WaitingOut(Schema):
+    region: str
+    households: int
+    missing: list[str]
+
+
+class CategoryCountOut(Schema):
+    recipients: int
+    no_longer_fit: int
+
+
+class ListedOut(Schema):
+    household: str
+    region: str
+    category: str
+    case: str
+    decided_on: dt.date
+    verified_categories: list[str]
+    verified_primary: str
+    per_capita_income: str | None
+    reasons: list[str]
+    sources: list[str]
+    high: int
+    medium: int
+
+
+class ReverificationOut(Schema):
+    as_of: dt.date
+    region: str
+    recipients: int
+    verified: int
+    waiting: list[WaitingOut]
+    with_findings: int
+    no_longer_fit: int
+    by_category: dict[str, CategoryCountOut]
+    by_reason: dict[str, int]
+    errors: list[dict[str, str]]
+    households: list[ListedOut]
+
+
+class DeterminationOut(Schema):
+    source: str
+    id_masked: str
+    household: str
+    case: str
+    kind: str
+    outcome: str
+    category: str
+    decided_on: dt.date
+    verification: int
+    verified_on: dt.date
+    records: int
+    decisive: bool
+    items: list[str]

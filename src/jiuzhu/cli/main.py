@@ -22,6 +22,7 @@ from jiuzhu.cli.monitor import monitor_app
 from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
 from jiuzhu.cli.reviews import corrections_app, prices_app, recoveries_app, reviews_app
+from jiuzhu.cli.reverify import verify_all
 from jiuzhu.cli.verify import verify_app
 from jiuzhu.rules.errors import RulesError
 
@@ -352,6 +353,7 @@ app.add_typer(reviews_app, name="reviews")
 app.add_typer(prices_app, name="prices")
 app.add_typer(recoveries_app, name="recoveries")
 app.add_typer(corrections_app, name="corrections")
+app.command("verify-all")(verify_all)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -183,3 +183,57 @@ def import_command(
         _emit(summary)
     else:
         _print_summary(summary)
+
+
+@verify_app.command("export")
+def export_command(
+    department: Annotated[
+        str, typer.Option("--department", help="The source whose department gets the results.")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="The file: .csv, .xlsx or .parquet.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Decisions made on or before YYYY-MM-DD (default: today)."),
+    ] = None,
+    region: Annotated[
+        str, typer.Option("--region", help="Only households of this region code (a prefix).")
+    ] = "",
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Run as this user (their area is the scope).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """The determination results for the people a department's data concerned, to share
+    back with it (V-03): masked ID, household, case, category decided, decision date, and
+    whether the department's record was decisive (docs/verification.md)."""
+    from jiuzhu.cli.platform import setup_django
+    from jiuzhu.cli.reverify import acting, check_out, parse_day
+
+    day = parse_day(as_of)
+    check_out(out_path)
+    setup_django()
+    from jiuzhu.verification.sharing import determinations, write_frame
+    from jiuzhu.verification.sources import get_source
+
+    if get_source(department) is None:
+        _fail(f"--department: unknown source {department!r} (see `jiuzhu verify sources`)")
+    with acting(as_user, region, "cli verify export"):
+        frame = determinations(department, day, region)
+    write_frame(frame, out_path)
+    summary = {
+        "source": department,
+        "as_of": day.isoformat(),
+        "region": region,
+        "rows": frame.height,
+        "households": frame["household"].n_unique(),
+        "decisive": int(frame["decisive"].sum()),
+        "out": str(out_path),
+        "columns": frame.columns,
+    }
+    if as_json:
+        _emit(summary)
+    else:
+        out.print(
+            f"{summary['rows']:,} rows ({summary['households']:,} households, "
+            f"{summary['decisive']:,} decisive) written to {escape(str(out_path))}"
+        )

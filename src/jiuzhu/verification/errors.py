@@ -33,6 +33,10 @@ BATCH_CONFLICT = _("该批次号已用于内容不同的另一批数据；请使
 BATCH_BUSY = _("该批次正在由另一进程导入，请稍后重试")
 AS_OF_FUTURE = _("数据截止日期不能晚于今天")
 
+# re-verification
+REVIEW_OUTSIDE = _("该家庭不在本人辖区内，未开启复审")
+REGION_OUTSIDE_AREA = _("该区划不在本人辖区内")
+
 
 class RefusedFile(Exception):
     """A file or push refused whole: nothing of it was imported."""

@@ -20,6 +20,11 @@ What each source proves (documented in docs/verification.md):
 - 银行, 互联网金融 (not loans), 证券, 商业保险 (cash value): financial assets, summed.
 A record shows that income or property exists; its absence does not show there is none, so
 a verified figure is the larger of the declared and the found one.
+
+Flow sources (tax, social insurance, provident fund, hukou events) are read from every batch
+in the window, so a department that delivers a record again in a later batch (a full
+re-delivery, a correction) would count it twice: the same record (`FLOW_KEYS`: person,
+kind, period and payer) is taken from the latest batch only (`latest_deliveries`).
 """
 
 from __future__ import annotations
@@ -49,6 +54,15 @@ VEHICLE_KINDS = ("car", "truck", "bus", "vessel", "other")
 ENTITY_ROLES = ("legal_representative", "shareholder", "sole_proprietor")
 FINANCIAL_SOURCES = ("bank", "internet_finance", "securities", "commercial_insurance")
 SEVERITIES = ("high", "medium", "info", "none")
+HUKOU_EVENTS = ("death", "moved_out", "cancelled")  # what a hukou record can prove here
+# what makes two records of a flow source the same record delivered again: the person, the
+# kind, the period, and the fields naming the period's end, the insurance and the payer
+FLOW_KEYS: dict[str, tuple[str, ...]] = {
+    "tax": ("period_end", "withholder_uscc"),
+    "social_insurance": ("insurance", "employer_uscc"),
+    "provident_fund": ("employer_uscc",),
+    "hukou": (),
+}
 
 FOUND_SCHEMA: dict[str, pl.DataType] = {
     "household_id": pl.Int64(),
@@ -109,6 +123,36 @@ def _counted(frame: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
     )
 
 
+def proving() -> pl.Expr:
+    """The records that can prove something: a hukou registration that is still in force
+    (`registered`) proves nothing the declaration lacks; every other record may. Readers of
+    a caseload leave the others in the database (verification/caseload.py)."""
+    return ~((pl.col("source") == "hukou") & ~pl.col("kind").is_in(HUKOU_EVENTS))
+
+
+def latest_deliveries(records: pl.DataFrame) -> pl.DataFrame:
+    """Records of flow sources delivered again in a later batch kept once, from the latest
+    batch (the highest batch id: batches are numbered as they arrive). Records of one batch
+    are never merged: two payments of one month from one payer are two records. Stock
+    sources pass unchanged (only their latest batch is read)."""
+    flow = pl.col("source").is_in(list(FLOW_KEYS))
+    person = ["source", "id_hash", "kind", "occurred_on"]
+    # only records of a person, kind and date that came in more than one batch can be a
+    # record delivered again: the key is read from their JSON alone
+    again = flow & (pl.col("batch_id").n_unique().over(person) > 1)
+    marked = records.with_columns(again.alias("_again"))
+    parts = [marked.filter(~pl.col("_again"))]
+    for source, fields in FLOW_KEYS.items():
+        rows = marked.filter(pl.col("_again") & (pl.col("source") == source))
+        if rows.height == 0:
+            continue
+        key = pl.concat_str([_field(n).fill_null("") for n in fields], separator="|")
+        rows = rows.with_columns((key if fields else pl.lit("")).alias("_delivery"))
+        latest = pl.col("batch_id") == pl.col("batch_id").max().over([*person, "_delivery"])
+        parts.append(rows.filter(latest).drop("_delivery"))
+    return pl.concat(parts).drop("_again")
+
+
 def found_facts(
     people: pl.DataFrame,
     records: pl.DataFrame,
@@ -121,10 +165,10 @@ def found_facts(
     `people`: household_id, member_id, id_hash. `records`: source, batch_id, id_hash, kind,
     amount (Decimal yuan), quantity, occurred_on, data (JSON text). `allowed` (household_id,
     batch_id), when given, keeps for each household only the batches usable for its area."""
-    joined = records.join(people, on="id_hash", how="inner")
+    joined = records.filter(proving()).join(people, on="id_hash", how="inner")
     if allowed is not None:
         joined = joined.join(allowed, on=["household_id", "batch_id"], how="semi")
-    joined = joined.with_row_index("row").with_columns(_fen().alias("fen"))
+    joined = latest_deliveries(joined).with_row_index("row").with_columns(_fen().alias("fen"))
     parts: list[pl.DataFrame] = []
     source = pl.col("source")
     start = _month_index(pl.lit(as_of)) - window_months
@@ -135,7 +179,8 @@ def found_facts(
     )
     benefits = joined.filter(
         (source == "social_insurance") & pl.col("kind").is_in(list(BENEFIT_KINDS)) & in_window
-    ).with_columns(
+    )
+    benefits = benefits.with_columns(
         pl.when(_field("insurance") == "resident_pension")
         .then(pl.lit("income.basic_pension"))
         .otherwise(pl.lit("income.transfer"))
@@ -170,9 +215,7 @@ def found_facts(
     if insured.height:
         parts.append(_summed(insured, member=True).with_columns(pl.lit(1, pl.Int64).alias("value")))
     status = joined.filter(
-        (source == "hukou")
-        & pl.col("kind").is_in(["death", "moved_out", "cancelled"])
-        & (pl.col("occurred_on") <= as_of)
+        (source == "hukou") & pl.col("kind").is_in(HUKOU_EVENTS) & (pl.col("occurred_on") <= as_of)
     ).with_columns(
         pl.when(pl.col("kind") == "death")
         .then(pl.lit("status.deceased"))
@@ -182,21 +225,22 @@ def found_facts(
     )
     if status.height:
         parts.append(_summed(status, member=True).with_columns(pl.lit(1, pl.Int64).alias("value")))
-    homes = joined.filter(
-        (source == "real_estate")
-        & pl.col("kind").is_in(HOME_KINDS)
-        & (_field("status") == "registered")
-    ).with_columns(pl.lit("assets.homes").alias("item"))
-    vehicles = joined.filter(
-        (source == "vehicles")
-        & pl.col("kind").is_in(VEHICLE_KINDS)
-        & (_field("status") == "registered")
-    ).with_columns(pl.lit("assets.vehicles").alias("item"))
-    entities = joined.filter(
-        (source == "market_entity")
-        & pl.col("kind").is_in(ENTITY_ROLES)
-        & (_field("status") == "active")
-    ).with_columns(pl.lit("assets.business_registrations").alias("item"))
+    # the source's rows first, then their JSON (a filter reads every row it is given)
+    homes = (
+        joined.filter((source == "real_estate") & pl.col("kind").is_in(HOME_KINDS))
+        .filter(_field("status") == "registered")
+        .with_columns(pl.lit("assets.homes").alias("item"))
+    )
+    vehicles = (
+        joined.filter((source == "vehicles") & pl.col("kind").is_in(VEHICLE_KINDS))
+        .filter(_field("status") == "registered")
+        .with_columns(pl.lit("assets.vehicles").alias("item"))
+    )
+    entities = (
+        joined.filter((source == "market_entity") & pl.col("kind").is_in(ENTITY_ROLES))
+        .filter(_field("status") == "active")
+        .with_columns(pl.lit("assets.business_registrations").alias("item"))
+    )
     for frame, key in (
         (homes, _field("certificate_no")),
         (vehicles, _field("plate_no")),
@@ -215,7 +259,9 @@ def found_facts(
     return pl.concat([p.select(list(FOUND_SCHEMA)).cast(dict(FOUND_SCHEMA)) for p in parts])  # type: ignore[arg-type]
 
 
-def compare(declared: pl.DataFrame, found: pl.DataFrame, tolerances: Tolerances) -> pl.DataFrame:
+def compare(
+    declared: pl.DataFrame, found: pl.DataFrame, tolerances: Tolerances, *, ordered: bool = True
+) -> pl.DataFrame:
     """Declared against found, per household, member and item: the found value (null when
     no source had a record), the verified value, the sources, and a severity:
 
@@ -227,24 +273,41 @@ def compare(declared: pl.DataFrame, found: pl.DataFrame, tolerances: Tolerances)
     - `none`: consistent.
 
     `declared`: household_id, member_id (null for household items), item, declared (fen
-    or count)."""
+    or count). `ordered=False` leaves the rows unsorted (a caseload needs no order)."""
     keys = ["household_id", "member_id", "item"]
-    by_item = found.group_by(keys).agg(
-        pl.col("value").sum().alias("found"),
-        pl.col("source").unique().sort().alias("sources"),
-        pl.col("batches")
-        .list.explode(keep_nulls=False, empty_as_null=False)
-        .unique()
-        .sort()
-        .alias("batches"),
-        pl.col("records").sum().alias("records"),
+    # household items have no member: 0 (no member id is 0) joins faster than nulls
+    no_member = pl.col("member_id").fill_null(0)
+    declared = declared.with_columns(no_member)
+    # most items come from one row of one source: only the others are aggregated to lists
+    counted = found.with_columns(no_member, pl.len().over(keys).alias("_n"))
+    single = counted.filter(pl.col("_n") == 1).select(
+        *keys,
+        pl.col("value").alias("found"),
+        pl.concat_list("source").alias("sources"),
+        "batches",
+        pl.col("records").cast(pl.Int64),
     )
+    several = (
+        counted.filter(pl.col("_n") > 1)
+        .group_by(keys)
+        .agg(
+            pl.col("value").sum().alias("found"),
+            pl.col("source").unique().sort().alias("sources"),
+            pl.col("batches")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .alias("batches"),
+            pl.col("records").sum().cast(pl.Int64),
+        )
+    )
+    by_item = pl.concat([single, several])
     wages = declared.filter(pl.col("item") == "income.wages").select(
         "household_id", "member_id", pl.col("declared").alias("declared_wages")
     )
     rows = (
-        declared.join(by_item, on=keys, how="full", coalesce=True, nulls_equal=True)
-        .join(wages, on=["household_id", "member_id"], how="left", nulls_equal=True)
+        declared.join(by_item, on=keys, how="full", coalesce=True)
+        .join(wages, on=["household_id", "member_id"], how="left")
         .with_columns(pl.col("declared").fill_null(0), pl.col("declared_wages").fill_null(0))
     )
     item, d, f = pl.col("item"), pl.col("declared"), pl.col("found")
@@ -289,8 +352,9 @@ def compare(declared: pl.DataFrame, found: pl.DataFrame, tolerances: Tolerances)
         .then(pl.max_horizontal(d, f))
         .otherwise(d)
     )
-    return (
-        rows.with_columns(severity.alias("severity"), verified.alias("verified"))
-        .drop("declared_wages")
-        .sort(["household_id", "member_id", "item"], nulls_last=False)
-    )
+    out = rows.with_columns(
+        severity.alias("severity"),
+        verified.alias("verified"),
+        pl.when(pl.col("member_id") != 0).then(pl.col("member_id")).alias("member_id"),
+    ).drop("declared_wages")
+    return out.sort(keys, nulls_last=False) if ordered else out

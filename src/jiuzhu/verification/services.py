@@ -149,7 +149,10 @@ def _insert_records(frame: pl.DataFrame) -> None:
     columns = ", ".join(RECORD_COLUMNS)
     if connection.vendor == "postgresql":
         buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, null_value="")
+        # in keyed-hash order: consecutive rows land on neighbouring pages of the index on
+        # the hash (random keys), a quarter to a third faster than in the file's order
+        # (docs/benchmarks.md); `line` keeps the file's order
+        frame.sort("id_hash").write_csv(buffer, include_header=False, null_value="")
         with (
             connection.cursor() as cursor,
             cursor.copy(  # type: ignore[attr-defined]
@@ -184,3 +187,49 @@ def batch_complete(*, actor: Any, batch: SourceBatch) -> SourceBatch:
         new=_audit_state(locked),
     )
     return locked
+
+
+@dataclass
+class ReviewsOpened:
+    cases: list[Any]  # the review cases opened
+    already_open: list[str]  # household numbers with a review case still open
+    refused: dict[str, str]  # household number → why the case could not be opened
+
+
+def reviews_open(
+    *, actor: Any, listed: list[dict[str, Any]], today: dt.date | None = None
+) -> ReviewsOpened:
+    """A review case (变更报告复审, the ordinary procedure again: D-02, V-01) for each listed
+    household (`household_id`, `household`, `reasons` of the re-verification), in one batch
+    (`cases.services.case_create_many`: its checks, numbers, transition and audit rows).
+    Idempotent: a household with a review case still open gets no second one."""
+    from jiuzhu.cases.services import Intake, case_create_many
+    from jiuzhu.registry.models import Household
+    from jiuzhu.verification.caseload import open_reviews
+    from jiuzhu.verification.reverify import REASONS
+
+    busy = open_reviews("")
+    waiting = [row for row in listed if row["household_id"] not in busy]
+    visible = Household.objects.in_bulk([row["household_id"] for row in waiting])
+    intakes, numbers = [], []
+    refused: dict[str, str] = {}
+    for row in waiting:
+        household = visible.get(row["household_id"])
+        if household is None:  # outside the actor's area: as if missing
+            refused[row["household"]] = str(errors.REVIEW_OUTSIDE)
+            continue
+        reasons = "、".join(REASONS[r][0] for r in row["reasons"] if r in REASONS)
+        intakes.append(
+            Intake(
+                household=household,
+                kind="review",
+                channel="proactive",
+                reason=f"核对复查（V-01）发现：{reasons}",
+            )
+        )
+        numbers.append(row["household"])
+    created, failed = case_create_many(actor=actor, intakes=intakes, today=today)
+    for index, exc in failed.items():
+        refused[numbers[index]] = str(exc)
+    already = [row["household"] for row in listed if row["household_id"] in busy]
+    return ReviewsOpened(created, already, refused)

@@ -12,17 +12,28 @@ the Idempotency-Key header. Batches belong to the caller's area: another area's 
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Path, Router, Status
+from ninja import Path, Query, Router, Status
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.api.auth import actor, require
 from jiuzhu.api.idempotency import idempotent
 from jiuzhu.api.problems import Problem, ProblemError
-from jiuzhu.api.verification_schemas import BatchOut, RecordsIn, RowErrorOut, SourceOut
+from jiuzhu.api.schemas import Day
+from jiuzhu.api.verification_schemas import (
+    BatchOut,
+    DeterminationOut,
+    RecordsIn,
+    ReverificationOut,
+    ReverifyIn,
+    RowErrorOut,
+    SourceOut,
+)
 from jiuzhu.verification import errors, selectors
 from jiuzhu.verification.errors import RefusedFile
 from jiuzhu.verification.importing import ImportResult, import_records
 from jiuzhu.verification.models import SourceBatch
+from jiuzhu.verification.reverify import reverification_summary, reverify
+from jiuzhu.verification.sharing import determinations
 from jiuzhu.verification.sources import SOURCES_LIST, get_source
 
 router = Router(tags=["verification 家庭经济状况核对"])
@@ -102,3 +113,38 @@ def batch_get(request: HttpRequest, batch_id: BatchId) -> BatchOut:
     if batch is None:
         raise ProblemError(404)
     return batch_out(batch)
+
+
+@router.post("/verification/reverifications", response={200: ReverificationOut, **WRITE_ERRORS})
+@idempotent
+def reverification_run(request: HttpRequest, payload: ReverifyIn) -> ReverificationOut:
+    """Re-verify every recipient household of the caller's area (or of `region` within it)
+    against the departments' data (V-01) and list those whose verified situation no longer
+    fits their category, with the reasons — as `jiuzhu verify-all` (docs/cli.md). Nothing
+    is written; review cases are opened from the list by the CLI (`--open-reviews`) or one
+    by one."""
+    user = require(request, Can.VERIFY)
+    prefix = user.area.scope_prefix if user.area else ""
+    if payload.region and not (
+        payload.region.startswith(prefix) or prefix.startswith(payload.region)
+    ):
+        raise ProblemError(422, str(errors.REGION_OUTSIDE_AREA))
+    result = reverify(payload.as_of, payload.region)
+    return ReverificationOut.model_validate(reverification_summary(result))
+
+
+@router.get(
+    "/verification/sources/{source}/determinations",
+    response={200: list[DeterminationOut], **READ_ERRORS},
+)
+def determinations_list(
+    request: HttpRequest, source: SourceCode, as_of: Annotated[Day, Query()]
+) -> list[DeterminationOut]:
+    """The determination results shared back with the source's department (V-03): per
+    member its records concerned, the masked ID, household, case, category decided,
+    decision date and whether its record was decisive (docs/verification.md)."""
+    require(request, Can.VERIFY)
+    if get_source(source) is None:
+        raise ProblemError(404)
+    frame = determinations(source, as_of)
+    return [DeterminationOut.model_validate(row) for row in frame.iter_rows(named=True)]

@@ -1,0 +1,280 @@
+"""The recipients' caseload and their department records, read set-based (V-01 re-verification).
+
+Every read goes through the scoped managers (regions/scope.py), so the caller's area is the
+SQL's own filter; the SQL Django compiles is then run with COPY on PostgreSQL (text, typed
+in Polars) and as a `values_list` elsewhere. No model instance is built per row.
+
+**Recipients** (until the benefits context, issue #6, holds entitlements): households, not
+closed on the day, whose latest decided case of a category kind (dibao, tekun, low_income,
+rigid_expense) was approved on or before the day — the category is that case's kind — and
+that no review (变更报告复审) decided after it refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from typing import Any
+
+import polars as pl
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from jiuzhu.cases.flows import TERMINAL
+from jiuzhu.cases.models import Case
+from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member, Supporter
+from jiuzhu.verification.matching import HUKOU_EVENTS
+from jiuzhu.verification.models import DepartmentRecord
+
+CATEGORY_KINDS = ("dibao", "tekun", "low_income", "rigid_expense")
+# the layer of the rules engine (C-08) each category kind grants
+CATEGORY_LAYER = {
+    "dibao": "dibao",
+    "tekun": "tekun",
+    "low_income": "low_income",
+    "rigid_expense": "rigid_expenditure",
+}
+RECORD_SCHEMA: dict[str, Any] = {
+    "source": pl.String,
+    "batch_id": pl.Int64,
+    "id_hash": pl.String,
+    "kind": pl.String,
+    "amount": pl.Decimal(16, 2),
+    "quantity": pl.Decimal(14, 2),
+    "occurred_on": pl.Date,
+    "data": pl.String,
+}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):  # a JSON column, decoded by the driver
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """A `values_list` queryset as a Polars frame with `schema` (its columns in order):
+    COPY on PostgreSQL. Money columns are returned as text (String in the schema)."""
+    names = list(schema)
+    text_schema = dict.fromkeys(names, pl.String)
+    if connection.vendor == "postgresql":
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # e.g. `__in=[]`: nothing to ask the database
+            return _typed(pl.DataFrame(schema=text_schema), schema)
+        buffer = io.BytesIO()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(  # type: ignore[attr-defined]
+                f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params
+            ) as copy,
+        ):
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        empty = buffer.getbuffer().nbytes == 0
+        raw = (
+            pl.DataFrame(schema=text_schema)
+            if empty
+            else pl.read_csv(buffer, has_header=False, schema=text_schema)
+        )
+    else:
+        raw = pl.DataFrame(
+            [[_text(v) for v in row] for row in queryset],
+            schema=text_schema,
+            orient="row",
+        )
+    return _typed(raw, schema)
+
+
+def _typed(raw: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    casts = []
+    for name, dtype in schema.items():
+        if dtype == pl.Boolean:
+            casts.append(pl.col(name).is_in(["t", "true", "True", "1"]).alias(name))
+        elif dtype == pl.Date:
+            casts.append(pl.col(name).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d"))
+        elif dtype != pl.String:
+            casts.append(pl.col(name).cast(dtype))
+    return raw.with_columns(casts) if casts else raw
+
+
+def _in_force(qs: QuerySet[Any], as_of: dt.date) -> QuerySet[Any]:
+    return qs.filter(valid_from__lte=as_of).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)
+    )
+
+
+def recipients(as_of: dt.date, prefix: str) -> pl.DataFrame:
+    """household_id, category, case (number), decided_on — one row per recipient household
+    of the scope and region prefix (module docstring)."""
+    decided = Case.objects.filter(
+        region_code__startswith=prefix,
+        kind__in=[*CATEGORY_KINDS, "review"],
+        decided_on__isnull=False,
+        decided_on__lte=as_of,
+        outcome__in=["approved", "refused"],
+    ).values_list("id", "household_id", "number", "kind", "outcome", "decided_on")
+    cases = query_frame(
+        decided,
+        {
+            "case_id": pl.Int64,
+            "household_id": pl.Int64,
+            "case": pl.String,
+            "kind": pl.String,
+            "outcome": pl.String,
+            "decided_on": pl.Date,
+        },
+    ).sort("decided_on", "case_id")
+    granted = (
+        cases.filter(pl.col("kind").is_in(CATEGORY_KINDS))
+        .group_by("household_id")
+        .agg(pl.all().last())
+        .filter(pl.col("outcome") == "approved")
+    )
+    ended = (
+        cases.filter((pl.col("kind") == "review") & (pl.col("outcome") == "refused"))
+        .group_by("household_id")
+        .agg(pl.col("decided_on").max().alias("review_refused_on"))
+    )
+    open_households = query_frame(
+        Household.objects.filter(region_code__startswith=prefix)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+        .values_list("id", "number", "region_code", "residence"),
+        {
+            "household_id": pl.Int64,
+            "household": pl.String,
+            "region": pl.String,
+            "residence": pl.String,
+        },
+    )
+    return (
+        granted.join(ended, on="household_id", how="left")
+        .filter(
+            pl.col("review_refused_on").is_null()
+            | (pl.col("review_refused_on") < pl.col("decided_on"))
+        )
+        .join(open_households, on="household_id", how="inner")
+        .select(
+            "household_id",
+            "household",
+            "region",
+            "residence",
+            pl.col("kind").alias("category"),
+            "case",
+            "decided_on",
+        )
+        .sort("household_id")
+    )
+
+
+def open_reviews(prefix: str) -> set[int]:
+    """Households of the scope with a review case still open."""
+    rows = (
+        Case.objects.filter(region_code__startswith=prefix, kind="review")
+        .exclude(state__in=list(TERMINAL))
+        .values_list("household_id", flat=True)
+    )
+    return set(rows)
+
+
+def registry_frames(as_of: dt.date, prefix: str) -> dict[str, pl.DataFrame]:
+    """The members in the household on the day, their incomes, their supporters and the
+    household facts in force, of every household of the scope and prefix."""
+    members = Member.objects.filter(region_code__startswith=prefix, joined_on__lte=as_of).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=as_of)
+    )
+    return {
+        "members": query_frame(
+            members.values_list(
+                "id",
+                "household_id",
+                "id_hash",
+                "birth_date",
+                "sex",
+                "disability_kind",
+                "disability_grade",
+                "serious_illness",
+                "self_care",
+                "schooling",
+                "employment",
+                "unemployed_since",
+                "left_school_on",
+                "landless",
+            ),
+            {
+                "member_id": pl.Int64,
+                "household_id": pl.Int64,
+                "id_hash": pl.String,
+                "birth_date": pl.Date,
+                "sex": pl.String,
+                "dis_kind": pl.String,
+                "dis_grade": pl.Int64,
+                "serious_illness": pl.Boolean,
+                "self_care": pl.String,
+                "schooling": pl.String,
+                "employment": pl.String,
+                "unemployed_since": pl.Date,
+                "left_school_on": pl.Date,
+                "landless": pl.Boolean,
+            },
+        ),
+        "incomes": query_frame(
+            _in_force(IncomeFact.objects.filter(region_code__startswith=prefix), as_of).values_list(
+                "member_id", "kind", "amount"
+            ),
+            {"member_id": pl.Int64, "kind": pl.String, "amount": pl.String},
+        ),
+        "facts": query_frame(
+            _in_force(
+                HouseholdFact.objects.filter(region_code__startswith=prefix), as_of
+            ).values_list("household_id", "kind", "amount"),
+            {"household_id": pl.Int64, "kind": pl.String, "amount": pl.String},
+        ),
+        "supporters": query_frame(
+            Supporter.objects.filter(region_code__startswith=prefix)
+            .order_by("id")
+            .values_list(
+                "member_id",
+                "able",
+                "birth_date",
+                "monthly_income",
+                "assets_within_low_income_rules",
+            ),
+            {
+                "member_id": pl.Int64,
+                "able": pl.String,
+                "birth_date": pl.Date,
+                "monthly_income": pl.String,
+                "assets_ok": pl.Boolean,
+            },
+        ),
+    }
+
+
+def records_of_members(batch_ids: list[int], as_of: dt.date, prefix: str) -> pl.DataFrame:
+    """The records of these batches about anyone who is a member of a household of the
+    scope and prefix: the join on the keyed hash is made by the database, so only the
+    records that concern the caseload leave it."""
+    people = Member.objects.filter(region_code__startswith=prefix, joined_on__lte=as_of).values(
+        "id_hash"
+    )
+    qs = (
+        DepartmentRecord.objects.filter(batch_id__in=batch_ids, id_hash__in=people)
+        .exclude(Q(source="hukou") & ~Q(kind__in=HUKOU_EVENTS))  # matching.proving()
+        .values_list(
+            "source", "batch_id", "id_hash", "kind", "amount", "quantity", "occurred_on", "data"
+        )
+    )
+    schema = {**RECORD_SCHEMA, "amount": pl.String, "quantity": pl.String}
+    return query_frame(qs, schema).with_columns(
+        pl.col("amount").cast(pl.Decimal(16, 2)), pl.col("quantity").cast(pl.Decimal(14, 2))
+    )
