@@ -21,8 +21,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from jiuzhu.cli.monitor import monitor_app
 from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
-from jiuzhu.cli.reviews import corrections_app, prices_app, recoveries_app, reviews_app
 from jiuzhu.cli.reverify import verify_all
+from jiuzhu.cli.reviews import corrections_app, prices_app, recoveries_app, reviews_app
 from jiuzhu.cli.verify import verify_app
 from jiuzhu.rules.errors import RulesError
 
