@@ -192,7 +192,8 @@ def test_no_clear_id_number_or_secret_is_stored_anywhere_in_the_tables(tmp_path:
     """SECURITY.md 23: ID numbers only as keyed hash and masked form; accounts masked."""
     number = id_number(dt.date(1966, 2, 2))
     rows = [record("bank", number, name="王小明", account_no="6222021234567890123")]
-    rows.append(record("bank", number[:17] + "5", balance="1"))  # refused row: not stored
+    wrong = "5" if number[17] != "5" else "6"  # a wrong check digit: refused, not stored
+    rows.append(record("bank", number[:17] + wrong, balance="1"))
     _import(write(tmp_path / "bank.csv", rows))
     with connection.cursor() as cursor:
         dump = ""

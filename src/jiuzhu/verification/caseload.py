@@ -13,17 +13,14 @@ that no review (变更报告复审) decided after it refused.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 from typing import Any
 
 import polars as pl
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from jiuzhu.cases.flows import TERMINAL
 from jiuzhu.cases.models import Case
+from jiuzhu.db import query_frame
 from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member, Supporter
 from jiuzhu.verification.matching import HUKOU_EVENTS
 from jiuzhu.verification.models import DepartmentRecord
@@ -46,65 +43,6 @@ RECORD_SCHEMA: dict[str, Any] = {
     "occurred_on": pl.Date,
     "data": pl.String,
 }
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict | list):  # a JSON column, decoded by the driver
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def query_frame(queryset: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """A `values_list` queryset as a Polars frame with `schema` (its columns in order):
-    COPY on PostgreSQL. Money columns are returned as text (String in the schema)."""
-    names = list(schema)
-    text_schema = dict.fromkeys(names, pl.String)
-    if connection.vendor == "postgresql":
-        try:
-            sql, params = queryset.query.sql_with_params()
-        except EmptyResultSet:  # e.g. `__in=[]`: nothing to ask the database
-            return _typed(pl.DataFrame(schema=text_schema), schema)
-        buffer = io.BytesIO()
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(  # type: ignore[attr-defined]
-                f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params
-            ) as copy,
-        ):
-            for block in copy:
-                buffer.write(block)
-        buffer.seek(0)
-        empty = buffer.getbuffer().nbytes == 0
-        raw = (
-            pl.DataFrame(schema=text_schema)
-            if empty
-            else pl.read_csv(buffer, has_header=False, schema=text_schema)
-        )
-    else:
-        raw = pl.DataFrame(
-            [[_text(v) for v in row] for row in queryset],
-            schema=text_schema,
-            orient="row",
-        )
-    return _typed(raw, schema)
-
-
-def _typed(raw: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
-    casts = []
-    for name, dtype in schema.items():
-        if dtype == pl.Boolean:
-            casts.append(pl.col(name).is_in(["t", "true", "True", "1"]).alias(name))
-        elif dtype == pl.Date:
-            casts.append(pl.col(name).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d"))
-        elif dtype != pl.String:
-            casts.append(pl.col(name).cast(dtype))
-    return raw.with_columns(casts) if casts else raw
 
 
 def _in_force(qs: QuerySet[Any], as_of: dt.date) -> QuerySet[Any]:

@@ -21,8 +21,9 @@ from typing import Any
 import polars as pl
 
 from jiuzhu.cases.models import Case
+from jiuzhu.db import query_frame
 from jiuzhu.registry.models import Member
-from jiuzhu.verification.caseload import CATEGORY_KINDS, query_frame
+from jiuzhu.verification.caseload import CATEGORY_KINDS
 from jiuzhu.verification.models import DepartmentRecord, Verification
 
 FORMATS = (".csv", ".xlsx", ".parquet")
