@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jiuzhu.cli.adjust import adjust_app
 from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
 from jiuzhu.cli.verify import verify_app
@@ -345,6 +346,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(verify_app, name="verify")
 app.add_typer(payments_app, name="payments")
+app.add_typer(adjust_app, name="adjust")
 
 
 def main() -> None:  # pragma: no cover - console entry
