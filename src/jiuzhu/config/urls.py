@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", include("jiuzhu.audit.urls")),
     path("cases/", include("jiuzhu.cases.urls")),
     path("me/", include("jiuzhu.portal.urls")),
+    path("payments/", include("jiuzhu.benefits.urls")),
     path("", include("jiuzhu.web.urls")),
 ]
 
