@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
 	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.cases_pg --append docs/benchmarks.md
+	$(BIN)/python -m benchmarks.payments_pg --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick
