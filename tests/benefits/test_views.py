@@ -235,3 +235,13 @@ def test_a_bad_adjustment_form_is_refused(county: dict[str, Any]) -> None:
     )
     assert "日期应为 YYYY-MM-DD 格式" in response.content.decode()
     assert not Adjustment.unscoped.exists()
+
+
+def test_the_pages_in_english(county: dict[str, Any]) -> None:
+    batch = run_page(county)
+    client = signed_in(county["approver"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("benefits:batch", args=[batch.pk])).content.decode()
+    assert "Control report" in html and "Approve" in html and "控制报表" not in html
+    html = client.get(reverse("benefits:adjustments")).content.decode()
+    assert "Standard adjustments" in html
