@@ -165,3 +165,31 @@ def test_the_diff_as_spreadsheet_csv_and_parquet(
     assert sheet is not None and sheet.max_row == 4
     back = pl.read_parquet(tmp_path / "d.parquet")
     assert back["back_pay"].dtype == pl.Decimal(18, 2)
+
+
+def test_p05_a_household_above_the_new_line_leaves_and_is_terminated(
+    officers: dict[str, Any], paid: list[Entitlement]
+) -> None:
+    """P-05: a household whose income is now above the standard leaves: its entitlement
+    ends the month before the first payment month, terminated, with no successor."""
+    from jiuzhu.registry import services
+    from tests.factories import members
+
+    worker = officers["caseworker"]
+    with as_user(worker):
+        services.member_income_set(
+            actor=worker, member=members(paid[0].household)[0], kind="wages",
+            amount=Decimal("5000.00"), valid_from=dt.date(2024, 12, 1),
+        )  # fmt: skip
+    prepared = prepare(officers["preparer"])
+    kinds = dict(zip(prepared.diff["household_id"], prepared.diff["kind"], strict=True))
+    assert kinds[paid[0].household_id] == "leaves"
+    with as_user(officers["approver"]):
+        adjustment_approve(actor=officers["approver"], adjustment_id=prepared.adjustment.pk)
+        result = adjustment_apply(actor=officers["approver"], adjustment_id=prepared.adjustment.pk)
+    assert result["leaves"] == 1 and result["entitlements_created"] == 2
+    paid[0].refresh_from_db()
+    assert paid[0].status == "terminated" and paid[0].end_month == dt.date(2025, 5, 1)
+    assert not Entitlement.unscoped.filter(
+        household_id=paid[0].household_id, start_month=FIRST
+    ).exists()

@@ -348,7 +348,9 @@ def adjustment_apply(*, actor: Any, adjustment_id: int) -> dict[str, Any]:
         old = {
             e.pk: e for e in Entitlement.unscoped.filter(id__in=ends["entitlement_id"].to_list())
         }
-        leaving = fresh.filter(~pl.col("category_after").is_in(list(RECURRING)))
+        leaving = fresh.filter(
+            ~pl.col("category_after").is_in(list(RECURRING)) | (pl.col("monthly_after") <= 0)
+        )
         ended = Entitlement.unscoped.filter(id__in=list(old))
         ended.update(
             end_month=last_old, status_reason=ChangeReason.STANDARD_ADJUSTMENT, updated_at=now
@@ -366,7 +368,7 @@ def adjustment_apply(*, actor: Any, adjustment_id: int) -> dict[str, Any]:
         for row in fresh.iter_rows(named=True):
             entitlements = sorted(per_household[row["household_id"]], key=lambda e: e.pk)
             head = max(entitlements, key=lambda e: (e.category == Category.TEKUN, e.monthly_amount))
-            category = _category_of(row["category_after"])
+            category = _category_of(row["category_after"]) if row["monthly_after"] > 0 else None
             for e in entitlements:
                 changes.append(
                     EntitlementChange(
@@ -378,7 +380,7 @@ def adjustment_apply(*, actor: Any, adjustment_id: int) -> dict[str, Any]:
                         effective_month=first, note=note, actor=actor, actor_name=name, at=now,
                     )
                 )  # fmt: skip
-            if category is not None and row["monthly_after"] > 0:
+            if category is not None:
                 successors.append(
                     Entitlement(
                         household_id=row["household_id"], member_id=head.member_id,
