@@ -137,7 +137,6 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     context = {
         "batch": found,
         "control": ledger.batch_control(found),
-        "county_control": ledger.control_report(found.region_code, found.month),
         "rows": rows,
         "page": page,
         "status": status,
