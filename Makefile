@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.cases_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.verification_bench --append docs/benchmarks.md
+	$(BIN)/python -m benchmarks.payments_pg --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick

@@ -60,6 +60,22 @@ PAGES: dict[str, str | None] = {
     "monitoring:hotline": None,
     "monitoring:hotline_new": None,
     "monitoring:hotline_call": "call",
+    # payment and adjustment pages need VIEW_PAYMENTS, which the matrix's township caseworker
+    # lacks (403 first): their 404 for another county is tests/benefits/test_views.py's
+    "benefits:batches": None,
+    "benefits:run": None,
+    "benefits:batch": None,
+    "benefits:approve": None,
+    "benefits:export": None,
+    "benefits:reconcile": None,
+    "benefits:reissue": None,
+    "benefits:cancel": None,
+    "benefits:adjustments": None,
+    "benefits:adjustment_prepare": None,
+    "benefits:adjustment": None,
+    "benefits:adjustment_approve": None,
+    "benefits:adjustment_apply": None,
+    "benefits:adjustment_xlsx": None,
 }
 # the other parts of a page's address, besides the object's id
 EXTRA: dict[str, dict[str, Any]] = {

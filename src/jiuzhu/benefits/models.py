@@ -524,3 +524,79 @@ class Repayment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
         ]
+
+
+class AdjustmentStatus(models.TextChoices):
+    PREPARED = "prepared", _("待审核")
+    APPROVED = "approved", _("已审核")
+    APPLIED = "applied", _("已执行")
+
+
+class Adjustment(models.Model):
+    """A standard adjustment (P-05 动态调整) of a region's households being paid: the diff
+    of their entitlements under the standard in force from `effective`, prepared, approved by
+    someone else (F-01) and applied from `first_payment` with back pay for the months between
+    (benefits/adjustments.py)."""
+
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    effective = models.DateField(_("新标准执行日期"))
+    first_payment = models.DateField(_("按新标准首次发放月份"))
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=AdjustmentStatus.choices,
+        default=AdjustmentStatus.PREPARED,
+    )
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    summary = models.JSONField(_("汇总"), default=dict)
+    result = models.JSONField(_("执行结果"), default=dict)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    prepared_by_name = models.CharField(max_length=150)
+    prepared_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    applied_by_name = models.CharField(max_length=150, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("标准调整")
+        verbose_name_plural = _("标准调整")
+        base_manager_name = "unscoped"
+        ordering = ["-id"]
+        indexes = [region_index("adjustment")]
+
+
+class AdjustmentRow(models.Model):
+    """One household of an adjustment's diff (rules/adjustment.py `adjustment_diff`)."""
+
+    adjustment = models.ForeignKey(Adjustment, on_delete=models.CASCADE, related_name="rows")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    ref = models.CharField(_("家庭编号"), max_length=40)
+    township = models.CharField(_("乡镇（街道）"), max_length=12)
+    category_before = models.CharField(_("原类别"), max_length=24)
+    category_after = models.CharField(_("新类别"), max_length=24)
+    monthly_before = money(_("原月发放金额"))
+    monthly_after = money(_("新月发放金额"))
+    change = money(_("月增减"))
+    kind = models.CharField(_("变化"), max_length=16)
+    back_pay = money(_("补发金额"))
+    undecided = models.BooleanField(default=False)
+
+    objects = ScopedManager()
+    unscoped = models.Manager()
+
+    class Meta:
+        base_manager_name = "unscoped"
+        ordering = ["adjustment_id", "household_id"]
+        indexes = [
+            models.Index(fields=["adjustment", "kind"], name="adjustmentrow_kind"),
+            region_index("adjustmentrow"),
+        ]

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jiuzhu.cli.adjust import adjust_app
 from jiuzhu.cli.monitor import monitor_app
 from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
@@ -354,6 +355,7 @@ app.add_typer(prices_app, name="prices")
 app.add_typer(recoveries_app, name="recoveries")
 app.add_typer(corrections_app, name="corrections")
 app.command("verify-all")(verify_all)
+app.add_typer(adjust_app, name="adjust")
 
 
 def main() -> None:  # pragma: no cover - console entry

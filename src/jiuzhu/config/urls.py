@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("jiuzhu.cases.urls")),
     path("me/", include("jiuzhu.portal.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
+    path("payments/", include("jiuzhu.benefits.urls")),
     path("", include("jiuzhu.web.urls")),
 ]
 

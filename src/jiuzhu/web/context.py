@@ -24,4 +24,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "can_decide": signed_in and user.can(Can.DECIDE),  # type: ignore[union-attr]
         "can_referrals": signed_in and user.can(Can.HANDLE_REFERRALS),  # type: ignore[union-attr]
         "can_warnings": signed_in and user.can(Can.HANDLE_WARNINGS),  # type: ignore[union-attr]
+        "can_payments": signed_in and user.can(Can.VIEW_PAYMENTS),  # type: ignore[union-attr]
     }
