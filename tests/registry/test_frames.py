@@ -114,3 +114,13 @@ def test_households_outside_the_callers_area_are_not_read(population: list[House
         assert households_frame(AS_OF, household_ids=[h.id for h in population]).height == 0
     with using_scope(Scope(GD_COUNTY)):
         assert households_frame(AS_OF, region_prefix="").height == len(population)
+
+
+def test_a_query_of_ids_chooses_the_households_in_the_database(
+    population: list[Household],
+) -> None:
+    """A million ids are a subquery, not a million query parameters."""
+    ids = Household.unscoped.filter(id__in=[h.id for h in population[:3]]).values("id")
+    with system_scope("test"):
+        frame = households_frame(AS_OF, household_ids=ids)
+    assert sorted(frame["household_id"].to_list()) == sorted(h.id for h in population[:3])

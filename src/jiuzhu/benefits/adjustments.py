@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,17 +103,21 @@ def region_checked(actor: Any, code: str) -> Region:
     return region
 
 
+def running(prefix: str, month: dt.date) -> QuerySet[Entitlement]:
+    """The region's recurring entitlements still running in `month`."""
+    return Entitlement.unscoped.filter(
+        region_code__startswith=prefix,
+        one_off=False,
+        category__in=RECURRING,
+        status__in=LIVE,
+        start_month__lte=month,
+    ).exclude(end_month__lt=month)
+
+
 def live_entitlements(prefix: str, month: dt.date) -> pl.DataFrame:
     """The region's recurring entitlements still running in `month`, one query."""
     rows = (
-        Entitlement.unscoped.filter(
-            region_code__startswith=prefix,
-            one_off=False,
-            category__in=RECURRING,
-            status__in=LIVE,
-            start_month__lte=month,
-        )
-        .exclude(end_month__lt=month)
+        running(prefix, month)
         .order_by("id")
         .values_list(
             "id",
@@ -146,14 +151,18 @@ def current_of(entitlements: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def decide(current: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+def decide(
+    current: pl.DataFrame, as_of: dt.date, households: QuerySet[Any] | None = None
+) -> pl.DataFrame:
     """The engine's decisions on the current households as of `as_of` (the parameters in
-    force that day)."""
+    force that day). `households`, a query of their ids, lets the database select them
+    (a million ids as query parameters would not)."""
     from jiuzhu.registry.evaluation import evaluator
     from jiuzhu.registry.frames import households_frame
     from jiuzhu.rules.parquet import caseload_from_frame
 
-    frame = households_frame(as_of, household_ids=current["household_id"].to_list())
+    chosen = households if households is not None else current["household_id"].to_list()
+    frame = households_frame(as_of, household_ids=chosen)
     engine = evaluator()
     caseload, _refs, _errors = caseload_from_frame(frame.drop("household_id"), engine.regions)
     decisions, _row_errors = engine.evaluate_caseload(caseload, as_of)
@@ -208,7 +217,7 @@ def adjustment_prepare(
     if current.is_empty():
         raise ServiceError(NOTHING_TO_ADJUST, field="region")
     step("evaluate")
-    decided = decide(current, effective)
+    decided = decide(current, effective, running(place.scope_prefix, first).values("household_id"))
     step("diff")
     diff = adjustment_diff(current, decided, effective=effective, first_payment=first)
     summary = summary_of(diff)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from jiuzhu.db import query_frame
 from jiuzhu.registry.models import (
@@ -55,14 +56,16 @@ def households_frame(
     as_of: dt.date,
     *,
     region_prefix: str = "",
-    household_ids: Sequence[int] | None = None,
+    household_ids: Sequence[int] | QuerySet[Any] | None = None,
 ) -> pl.DataFrame:
     """One row per household: `household_id`, `ref`, `region`, `residence`, `members` (list
     of member structs with `income` and `supporters`), `assets`, `expenses`,
     `employment_costs`. Amounts are decimal text (yuan), as the JSON has them. Through the
     scoped managers: a household outside the caller's area is not read."""
     chosen = Household.objects.all()
-    if household_ids is not None:
+    if isinstance(household_ids, QuerySet):  # a subquery: the database selects them
+        chosen = chosen.filter(id__in=household_ids)
+    elif household_ids is not None:
         chosen = chosen.filter(id__in=sorted({int(i) for i in household_ids}))
     else:
         chosen = chosen.filter(region_code__startswith=region_prefix).filter(
