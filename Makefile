@@ -28,14 +28,17 @@ test: install lint typecheck
 	$(BIN)/jiuzhu params check
 	$(BIN)/pytest -q
 
-# rules engine (no database), then the platform on PostgreSQL (BENCH_PG, default local)
+# rules engine (no database), then the platform, cases and monitoring on PostgreSQL
+# (BENCH_PG, default local)
 bench: install
 	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
 	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.cases_pg --append docs/benchmarks.md
+	$(BIN)/python -m benchmarks.monitoring_pg --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick
+	BENCH_MON_SKIP_PG=1 $(BIN)/python -m benchmarks.monitoring_pg --quick
 
 # make demo: the platform on SQLite with 2,000 synthetic households and demo accounts
 # optional system library: PDFs render without it, 25x slower (best effort, needs root)
