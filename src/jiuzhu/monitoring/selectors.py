@@ -88,13 +88,13 @@ def dashboard(today: dt.date) -> dict[str, Any]:
     groups = Task.objects.filter(state__in=[TaskState.OPEN, TaskState.CLOSED]).values(
         "state", "assigned_level"
     )
-    for r in groups.annotate(n=Count("id"), late=late).order_by():
-        if r["state"] == TaskState.CLOSED:
-            closed += r["n"]
+    for g in groups.annotate(n=Count("id"), late=late).order_by():
+        if g["state"] == TaskState.CLOSED:
+            closed += g["n"]
             continue
-        open_tasks += r["n"]
-        overdue += r["late"]
-        by_assigned[r["assigned_level"]] = by_assigned.get(r["assigned_level"], 0) + r["n"]
+        open_tasks += g["n"]
+        overdue += g["late"]
+        by_assigned[g["assigned_level"]] = by_assigned.get(g["assigned_level"], 0) + g["n"]
     most_overdue = Task.objects.filter(state=TaskState.OPEN, due_on__lt=today).order_by(
         "due_on", "id"
     )
