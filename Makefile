@@ -28,17 +28,20 @@ test: install lint typecheck
 	$(BIN)/jiuzhu params check
 	$(BIN)/pytest -q
 
-# rules engine (no database), then the platform on PostgreSQL (BENCH_PG, default local);
-# verification sizes: BENCH_VERIFY_HOUSEHOLDS, BENCH_VERIFY_RECORDS, BENCH_VERIFY_IMPORT_ROWS
+# rules engine (no database), then the platform, cases, verification, payments and
+# monitoring on PostgreSQL (BENCH_PG, default local); sizes by environment variables
+# (BENCH_VERIFY_*, BENCH_ENTITLEMENTS, BENCH_MON_*; see each module's docstring)
 bench: install
 	$(BIN)/python -m benchmarks.run --write docs/benchmarks.md
 	$(BIN)/python -m benchmarks.platform_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.cases_pg --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.verification_bench --append docs/benchmarks.md
 	$(BIN)/python -m benchmarks.payments_pg --append docs/benchmarks.md
+	$(BIN)/python -m benchmarks.monitoring_pg --append docs/benchmarks.md
 
 bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick
+	BENCH_MON_SKIP_PG=1 $(BIN)/python -m benchmarks.monitoring_pg --quick
 
 # make demo: the platform on SQLite with 2,000 synthetic households and demo accounts
 # optional system library: PDFs render without it, 25x slower (best effort, needs root)

@@ -139,3 +139,79 @@ def test_m02_utility_arrears_warn_from_three_months() -> None:
         at.row(0, named=True)["level"] == "blue" and at.row(0, named=True)["amount_fen"] == 45_000
     )
     assert '"owed":"450.00"' in at.get_column("evidence")[0]
+
+
+def _medical_by_household(
+    households: pl.DataFrame, members: pl.DataFrame, signals: pl.DataFrame
+) -> dict[int, tuple[int, list[int], bool]]:
+    """The M-02 medical rule written out row by row (the reference): each household's
+    costs in the window, above its category's threshold, with all its signal ids."""
+    p = monitoring_parameters("440104", AS_OF)
+    since = months_before(AS_OF, p.medical_window_months)
+    category = dict(households.select("household_id", "category").iter_rows())
+    year: dict[int, int] = {}
+    of_hash: dict[str, list[int]] = {}
+    for _, household, id_hash, monthly, _ in members.iter_rows():
+        year[household] = year.get(household, 0) + 12 * monthly
+        of_hash.setdefault(id_hash, []).append(household)
+    costs: dict[int, tuple[int, list[int]]] = {}
+    for signal_id, _, id_hash, _, amount, on in signals.iter_rows():
+        for household in of_hash.get(id_hash, []) if on > since else []:
+            total, ids = costs.get(household, (0, []))
+            costs[household] = (total + amount, [*ids, signal_id])
+    out = {}
+    for household, (total, ids) in costs.items():
+        threshold = int(p.medical_thresholds[category[household]] * 100)
+        if total > threshold:
+            share = total * 10_000 > int(p.medical_income_share * 10_000) * year[household]
+            out[household] = (total, sorted(ids), share)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 6), st.integers(0, 3_000_000), st.integers(0, 500)),
+        min_size=1,
+        max_size=30,
+    ),
+    categories=st.lists(st.sampled_from(CATEGORIES), min_size=3, max_size=3),
+)
+def test_m02_medical_over_many_households_matches_the_rule_written_out(
+    rows: list[tuple[int, int, int]], categories: list[str]
+) -> None:
+    """Three households, two members each (member 6 on two households, as a person who
+    moved), bills of any size and age: the set-based rule (sums first, ids and incomes of
+    the households above their threshold only) gives exactly the reference's warnings."""
+    households = pl.DataFrame(
+        {"household_id": [1, 2, 3], "region_code": ["440104001001"] * 3,
+         "county": ["440104"] * 3, "category": categories}
+    )  # fmt: skip
+    members = pl.DataFrame(
+        {"member_id": [1, 2, 3, 4, 5, 6, 7], "household_id": [1, 1, 2, 2, 3, 3, 1],
+         "id_hash": ["a", "b", "c", "d", "e", "f", "f"],
+         "monthly_fen": [0, 150_000, 80_000, 0, 300_000, 10_000, 10_000],
+         "earned_fen": [0] * 7}
+    )  # fmt: skip
+    hashes = "abcdef"
+    signals = pl.DataFrame(
+        {
+            "signal_id": list(range(len(rows), 0, -1)),  # not in id order
+            "source": ["medical_expense"] * len(rows),
+            "id_hash": [hashes[who - 1] for who, _, _ in rows],
+            "kind": ["inpatient"] * len(rows),
+            "amount_fen": [amount for _, amount, _ in rows],
+            "occurred_on": [AS_OF - dt.timedelta(days=age) for _, _, age in rows],
+        },
+        schema={"signal_id": pl.Int64, "source": pl.String, "id_hash": pl.String,
+                "kind": pl.String, "amount_fen": pl.Int64, "occurred_on": pl.Date},
+    )  # fmt: skip
+    found = medical(households, members, signals, CP)
+    got = {
+        r["household_id"]: (r["amount_fen"], r["signal_ids"], r["level_of"] == "medical_income")
+        for r in found.iter_rows(named=True)
+    }
+    assert got == _medical_by_household(households, members, signals)
+    assert all(
+        k == f"m{max(ids)}" for k, (_, ids, _) in zip(found["key"], got.values(), strict=True)
+    )

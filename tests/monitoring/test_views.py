@@ -67,3 +67,30 @@ def test_a_role_without_the_capability_gets_403_on_the_task_list(gd_area: str) -
 
     auditor = make_user("auditor", "440100", username="gz-auditor")
     assert signed_in(auditor).get(reverse("monitoring:tasks")).status_code == 403
+
+
+def test_the_dashboard_figures_add_up_per_level_kind_state_and_overdue(
+    caseworker: Any, assistant: Any, gd_area: str
+) -> None:
+    """The selector's two aggregate queries give what counting row by row gives."""
+    from jiuzhu.monitoring import selectors
+    from jiuzhu.monitoring.models import RiskWarning
+    from jiuzhu.regions.scope import Scope, using_scope
+    from tests.monitoring.test_services import close
+
+    on = TODAY - dt.timedelta(days=20)  # the tasks are overdue today
+    tasks = [warned(caseworker, gd_area + "001", on=on) for _ in range(3)]
+    close(assistant, tasks[0], visited_on=on, today=on)
+    with using_scope(Scope(caseworker.area.scope_prefix)):
+        data = selectors.dashboard(TODAY)
+        open_warnings = list(RiskWarning.objects.filter(closed=False))
+        still_open = Task.objects.filter(state="open")
+        assert data["open_tasks"] == still_open.count() == 2
+        assert data["overdue"] == still_open.filter(due_on__lt=TODAY).count() == 2
+        assert data["closed_tasks"] == 1
+        assert sum(data["by_assigned"].values()) == 2
+        assert [t.id for t in data["overdue_tasks"]] == sorted(t.id for t in still_open)
+    assert sum(data["by_pair"].values()) == len(open_warnings) == 2
+    for w in open_warnings:
+        assert data["by_pair"][(w.level, w.kind)] >= 1
+    assert sum(data["by_level"].values()) == sum(data["by_kind"].values()) == 2

@@ -119,7 +119,9 @@ def distinct_signals(signals: pl.DataFrame) -> pl.DataFrame:
     push twice under two keys) keeps its first id, so it never counts or warns twice."""
     identity = ["source", "id_hash", "kind", "amount_fen", "quantity", "occurred_on", "data"]
     present = [c for c in identity if c in signals.columns]
-    return signals.sort("signal_id").unique(subset=present, keep="first", maintain_order=True)
+    if not signals.get_column("signal_id").is_sorted():
+        signals = signals.sort("signal_id")
+    return signals.unique(subset=present, keep="first", maintain_order=True)
 
 
 def _yuan(column: str) -> pl.Expr:
@@ -170,25 +172,36 @@ def medical(
     """M-02: out-of-pocket medical costs of the household's members in the window above the
     threshold of its category (strictly above); orange instead of yellow when they also
     exceed the share of the household's annual income."""
-    costs = (
+    rows = (
         signals.filter(pl.col("source") == "medical_expense")
         .join(members.select("household_id", "id_hash"), on="id_hash")
         .join(households.select("household_id", "county", "category"), on="household_id")
-        .join(cp.counties, on="county")
+        .join(cp.counties.select("county", "medical_since"), on="county")
         .filter(pl.col("occurred_on") > pl.col("medical_since"))
-        .group_by("household_id", "county", "category")
-        .agg(
-            pl.col("amount_fen").sum().alias("amount_fen"),
-            pl.col("signal_id").sort().alias("signal_ids"),
-        )
     )
-    income = members.group_by("household_id").agg((pl.col("monthly_fen").sum() * 12).alias("year"))
+    # sums first; the signal ids and incomes only of the households above their threshold
+    # (a small share: listing every household's ids costs more than the rest together)
+    above = (
+        rows.group_by("household_id", "county", "category")
+        .agg(pl.col("amount_fen").sum())
+        .join(cp.categories, on=["county", "category"])
+        .filter(pl.col("amount_fen") > pl.col("threshold_fen"))
+    )
+    ids = (
+        rows.join(above.select("household_id"), on="household_id", how="semi")
+        .group_by("household_id")
+        .agg(pl.col("signal_id").sort().alias("signal_ids"))
+    )
+    income = (
+        members.join(above.select("household_id"), on="household_id", how="semi")
+        .group_by("household_id")
+        .agg((pl.col("monthly_fen").sum() * 12).alias("year"))
+    )
     found = (
-        costs.join(cp.categories, on=["county", "category"])
+        above.join(ids, on="household_id")
         .join(cp.counties.select("county", "share_units"), on="county")
         .join(income, on="household_id", how="left")
         .with_columns(pl.col("year").fill_null(0))
-        .filter(pl.col("amount_fen") > pl.col("threshold_fen"))
         .with_columns(
             (pl.col("amount_fen") * 10_000 > pl.col("share_units") * pl.col("year")).alias("share"),
             pl.format("m{}", pl.col("signal_ids").list.max()).alias("key"),
