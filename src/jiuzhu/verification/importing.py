@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,17 +159,26 @@ def _import(
     result.resumed_at = batch.rows_done
     if progress is not None and batch.rows_done:
         progress(batch.rows_done)
-    for offset in range(batch.rows_done, frame.height, chunk):
-        part = frame.slice(offset, chunk)
-        checked = validate(source, part)
-        result.added += services.batch_store_chunk(
-            batch=batch,
-            offset=offset,
-            rows=part.height,
-            records=checked.records,
-            row_errors=checked.errors,
-        )
-        if progress is not None:
-            progress(part.height)
+    offsets = list(range(batch.rows_done, frame.height, chunk))
+    # the next chunk is validated (Polars, the keyed hash; no database) in a second thread
+    # while this one is copied into the database: the two overlap, the order of storing and
+    # the progress per chunk stay as they were (a chunk and its progress, one transaction)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+        ahead = pool.submit(validate, source, frame.slice(offsets[0], chunk)) if offsets else None
+        for index, offset in enumerate(offsets):
+            assert ahead is not None
+            checked = ahead.result()
+            if index + 1 < len(offsets):
+                ahead = pool.submit(validate, source, frame.slice(offsets[index + 1], chunk))
+            rows = min(chunk, frame.height - offset)
+            result.added += services.batch_store_chunk(
+                batch=batch,
+                offset=offset,
+                rows=rows,
+                records=checked.records,
+                row_errors=checked.errors,
+            )
+            if progress is not None:
+                progress(rows)
     result.batch = services.batch_complete(actor=actor, batch=batch)
     return result
