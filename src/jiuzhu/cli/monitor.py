@@ -19,7 +19,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 monitor_app = typer.Typer(help="Monitoring: hardship signals, scans, escalation (M-01, M-02).")
@@ -111,40 +111,19 @@ def import_command(
     ):
         _fail("--batch: 1 to 100 printable ASCII characters")
     setup_django()
-    from jiuzhu.cli.verify import _print_summary, _summary
+    from jiuzhu.cli.verify import run_import
     from jiuzhu.monitoring.services import signals_import_file
-    from jiuzhu.regions.scope import system_scope
-    from jiuzhu.verification.errors import RefusedFile
 
-    progress = Progress(
-        TextColumn(f"importing {kind}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
+    run_import(
+        lambda **kw: signals_import_file(kind=kind, region_code=area, **kw),
+        file=file,
+        day=day,
+        batch=batch,
+        label=f"importing {kind}",
+        scope="cli monitor import",
+        quiet=quiet,
+        as_json=as_json,
     )
-    started = time.perf_counter()
-    with progress, system_scope("cli monitor import"):
-        task = progress.add_task("import", total=None)
-        try:
-            result = signals_import_file(
-                actor=None,
-                kind=kind,
-                path=file,
-                as_of=day,
-                batch_key=batch,
-                region_code=area,
-                progress=lambda rows: progress.advance(task, rows),
-                on_total=lambda total: progress.update(task, total=total),
-            )
-        except RefusedFile as exc:
-            _fail(f"{file}: {exc.message}")
-        summary = _summary(result, time.perf_counter() - started)
-    if as_json:
-        _emit(summary)
-    else:
-        _print_summary(summary)
 
 
 def scan_json(result: Any, seconds: float) -> dict[str, Any]:

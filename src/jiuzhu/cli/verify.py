@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -130,13 +131,9 @@ def import_command(
     """Import a department file: bad rows are reported (line, field, reason), the rest go
     in; the same batch twice adds nothing; an interrupted import is completed by running
     the command again."""
-    import time
-
     from jiuzhu.cli.platform import setup_django
 
     setup_django()
-    from jiuzhu.regions.scope import system_scope
-    from jiuzhu.verification.errors import RefusedFile
     from jiuzhu.verification.importing import import_file
     from jiuzhu.verification.sources import get_source
 
@@ -151,8 +148,37 @@ def import_command(
         0 < len(batch) <= 100 and batch.isascii() and batch.isprintable()
     ):
         _fail("--batch: 1 to 100 printable ASCII characters")
+    run_import(
+        lambda **kw: import_file(source=source, region_code=region, **kw),
+        file=file,
+        day=day,
+        batch=batch,
+        label="importing",
+        scope="cli verify import",
+        quiet=quiet,
+        as_json=as_json,
+    )
+
+
+def run_import(
+    importer: Any,
+    *,
+    file: Path,
+    day: dt.date,
+    batch: str | None,
+    label: str,
+    scope: str,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Run one file import (`importer(actor=, path=, as_of=, batch_key=, progress=,
+    on_total=)`) with a progress bar in the system scope and print its summary: the body
+    of `verify import` and `monitor import`. A refused file exits 2 naming the file."""
+    from jiuzhu.regions.scope import system_scope
+    from jiuzhu.verification.errors import RefusedFile
+
     progress = Progress(
-        TextColumn("importing"),
+        TextColumn(label),
         BarColumn(),
         TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(),
@@ -160,17 +186,14 @@ def import_command(
         disable=quiet,
     )
     started = time.perf_counter()
-    with progress, system_scope("cli verify import"):
+    with progress, system_scope(scope):
         task = progress.add_task("import", total=None)
-
         try:
-            result = import_file(
+            result = importer(
                 actor=None,
-                source=source,
                 path=file,
                 as_of=day,
                 batch_key=batch,
-                region_code=region,
                 progress=lambda rows: progress.advance(task, rows),
                 on_total=lambda total: progress.update(task, total=total),
             )
