@@ -4,6 +4,8 @@
 刚性支出困难 cases for 2 %, 8 %, 10 %, 3 % of the households, decided a month before DAY), then
 write the synthetic signals with planted hardships for it (synthetic/signals.py: 3 %
 planted, 10 % noise) into FOLDER, one CSV per kind and ground_truth.csv.
+`scale SIGNALS MATCH`: the same categories, then SIGNALS records drawn as the in-memory core
+draws them, written straight into the database (see `scale`).
 `truth FOLDER`: precision and recall of the open signal warnings against ground_truth.csv.
 `dashboard N`: top the open warnings up to N (with their tasks, spread over the
 population), then render the `/monitoring/` page and `GET /api/v1/monitoring/dashboard`
@@ -25,48 +27,112 @@ SHARES = {"tekun": 0.02, "dibao": 0.08, "low_income": 0.10, "rigid_expense": 0.0
 RENDERS = 50
 
 
-def prepare(day: dt.date, folder: Path) -> None:
+def categorise(day: dt.date) -> tuple[int, int]:
+    """Approved cases giving SHARES of the households their category, decided a month
+    before DAY (COPY, `jiuzhu.db.bulk_insert`); (households, cases)."""
     import numpy as np
-    from django.db import connection
 
     from jiuzhu.cases.models import Case
+    from jiuzhu.db import bulk_insert
+    from jiuzhu.registry.models import Household
+
+    rng = np.random.default_rng(2024)
+    decided = day - dt.timedelta(days=30)
+    households = list(Household.unscoped.order_by("id").values_list("id", "region_code"))
+    draws = rng.random(len(households))
+    edges = np.cumsum(list(SHARES.values()))
+    picks = np.searchsorted(edges, draws, side="right")  # len(SHARES): no category
+    kinds = list(SHARES)
+    cases = [
+        Case(
+            number=f"BENCH-M-{household_id:08d}", kind=kinds[pick], state="closed",
+            household_id=household_id, region_code=region, township_code=region[:9],
+            channel="window", applied_on=decided - dt.timedelta(days=20),
+            outcome="approved", decided_on=decided, synthetic=True,
+        )
+        for (household_id, region), pick in zip(households, picks.tolist(), strict=True)
+        if pick < len(kinds)
+    ]  # fmt: skip
+    for at in range(0, len(cases), 50_000):
+        bulk_insert(cases[at : at + 50_000])
+    return len(households), len(cases)
+
+
+def prepare(day: dt.date, folder: Path) -> None:
+    from django.db import connection
+
     from jiuzhu.demo.departments import demo_population
     from jiuzhu.regions.scope import system_scope
-    from jiuzhu.registry.models import Household
     from jiuzhu.synthetic.signals import generate_signals, write_signals
 
     started = time.perf_counter()
-    rng = np.random.default_rng(2024)
-    decided = day - dt.timedelta(days=30)
     with system_scope("bench"):
-        households = list(Household.unscoped.order_by("id").values_list("id", "region_code"))
-        draws = rng.random(len(households))
-        cases, edge = [], 0.0
-        bounds = []
-        for kind, share in SHARES.items():
-            bounds.append((edge, edge + share, kind))
-            edge += share
-        for (household_id, region), draw in zip(households, draws, strict=True):
-            kind = next((k for low, high, k in bounds if low <= draw < high), None)
-            if kind is None:
-                continue
-            cases.append(
-                Case(
-                    number=f"BENCH-M-{household_id:08d}", kind=kind, state="closed",
-                    household_id=household_id, region_code=region, township_code=region[:9],
-                    channel="window", applied_on=decided - dt.timedelta(days=20),
-                    outcome="approved", decided_on=decided, synthetic=True,
-                )
-            )  # fmt: skip
-        Case.unscoped.bulk_create(cases, batch_size=5000)
+        households, cases = categorise(day)
         persons = demo_population(day)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     data = generate_signals(persons, seed=2024, as_of=day)
     counts = write_signals(data, folder)
     print(json.dumps({
-        "households": len(households), "members": persons.height, "categorised": len(cases),
+        "households": households, "members": persons.height, "categorised": cases,
         "signals": counts, "planted": data.truth.height,
+        "seconds": time.perf_counter() - started,
+    }))  # fmt: skip
+
+
+def scale(n_signals: int, match: float) -> None:
+    """The full-size scan's database: categories as in `prepare`, then N_SIGNALS department
+    records drawn as benchmarks/monitoring_core.py draws them (MATCH of them about the
+    registered members, by their stored keyed hashes) written straight into the
+    verification tables by COPY, one complete batch per source dated the core's day (the
+    import path is measured on its own, docs/benchmarks.md "Verification")."""
+    import io
+
+    import polars as pl
+    from django.db import connection
+    from django.utils import timezone
+
+    from benchmarks.monitoring_core import AS_OF, signals
+    from jiuzhu.db import sql_frame
+    from jiuzhu.regions.scope import system_scope
+    from jiuzhu.verification.models import DepartmentRecord, SourceBatch
+
+    started = time.perf_counter()
+    with system_scope("bench"):
+        households, cases = categorise(AS_OF)
+        members = sql_frame("SELECT id_hash FROM registry_member", [], {"id_hash": pl.String})
+        frame = signals(members, n_signals, match)
+        now = timezone.now()
+        for source in sorted(frame["source"].unique().to_list()):
+            rows = frame.filter(pl.col("source") == source)
+            batch = SourceBatch.unscoped.create(
+                source=source, batch_key=f"bench-{source}", content_sha256="0" * 64,
+                as_of=AS_OF, channel="file", status="complete", rows_total=rows.height,
+                rows_done=rows.height, rows_ok=rows.height, started_at=now, finished_at=now,
+                imported_by_name="bench",
+            )  # fmt: skip
+            out = rows.select(
+                pl.lit(batch.pk).alias("batch_id"), "source", pl.lit("").alias("region_code"),
+                pl.int_range(1, rows.height + 1).alias("line"), pl.lit(AS_OF).alias("as_of"),
+                "id_hash", pl.lit("******************").alias("id_masked"), "kind",
+                pl.col("amount").cast(pl.String), pl.col("quantity").cast(pl.String),
+                "occurred_on", "data",
+            )  # fmt: skip
+            buffer = io.BytesIO()
+            out.write_csv(buffer, include_header=False)
+            table = DepartmentRecord._meta.db_table
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(
+                    f"COPY {table} ({', '.join(out.columns)}) FROM STDIN WITH (FORMAT csv)"
+                ) as copy,
+            ):
+                copy.write(buffer.getvalue())
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(json.dumps({
+        "households": households, "members": members.height, "categorised": cases,
+        "signals": frame.height, "day": AS_OF.isoformat(),
         "seconds": time.perf_counter() - started,
     }))  # fmt: skip
 
@@ -248,6 +314,8 @@ if __name__ == "__main__":
     django.setup()
     if sys.argv[1] == "prepare":
         prepare(dt.date.fromisoformat(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "scale":
+        scale(int(sys.argv[2]), float(sys.argv[3]))
     elif sys.argv[1] == "truth":
         truth(Path(sys.argv[2]))
     else:

@@ -85,3 +85,50 @@ def test_bulk_insert_with_ids_gives_each_row_its_stored_id(caseworker: Any, gd_a
     db.bulk_insert(rows, with_ids=True)
     assert all(r.pk for r in rows)
     assert [CaseEvent.unscoped.get(pk=r.pk).event for r in rows] == ["w0", "w1", "w2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_read_outside_a_transaction_gives_the_frame_copy_gives(
+    caseworker: Any, gd_area: str
+) -> None:
+    """Outside a transaction PostgreSQL reads go through ADBC (binary COPY into Arrow) on a
+    second connection; inside one, through text COPY on Django's: the same frame, value for
+    value (money as text with its two places, booleans, dates, nulls, Chinese text)."""
+    import polars as pl
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ADBC reads PostgreSQL")
+    household = make_household(caseworker, gd_area + "001")
+    leader = make_user("township_leader", gd_area, username="gd-leader")
+    first, second = accept(caseworker, household), accept(caseworker, household)
+    Case.unscoped.filter(id=first.id).update(
+        decided_amount=Decimal("1234.50"), due_on=dt.date(2028, 2, 29), due_provisional=True,
+        decided_by=leader, opinion='含逗号, "quoted"\nnewline',
+    )  # fmt: skip
+    schema = {
+        "id": pl.Int64,
+        "amount": pl.String,
+        "due": pl.Date,
+        "provisional": pl.Boolean,
+        "provisional_text": pl.String,
+        "decided_by": pl.Int64,
+        "opinion": pl.String,
+        "created": pl.Date,
+    }
+    rows = Case.unscoped.filter(id__in=[first.id, second.id]).order_by("id")
+    values = rows.values_list(
+        "id", "decided_amount", "due_on", "due_provisional", "due_provisional", "decided_by_id",
+        "opinion", "created_at",
+    )  # fmt: skip
+    assert not connection.in_atomic_block
+    by_arrow = db.query_frame(values, schema)
+    with transaction.atomic():
+        by_copy = db.query_frame(values, schema)
+    assert by_arrow.schema == by_copy.schema
+    assert by_arrow.to_dicts() == by_copy.to_dicts()
+    assert by_arrow["amount"].to_list() == ["1234.50", None]
+    assert by_arrow["provisional_text"].to_list() == ["t", "f"]
+    parallel = db.query_frames([(values, schema), (rows.values_list("id"), {"id": pl.Int64})])
+    assert parallel[0].to_dicts() == by_copy.to_dicts()
+    assert parallel[1]["id"].to_list() == [first.id, second.id]

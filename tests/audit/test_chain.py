@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -168,3 +169,43 @@ def test_concurrent_writers_still_give_one_chain() -> None:
     assert errors == []
     verdict = verify(AuditEvent)
     assert verdict.ok and verdict.rows == 40
+
+
+@pytest.mark.django_db
+def test_reads_appended_in_bulk_chain_like_single_rows() -> None:
+    """SECURITY.md 20, 21: a bank file's million account reads go in by COPY without a
+    model object per row, yet each row is linked and hashed as `row_digest` would, after
+    the rows already there, and a changed row is still found."""
+    from django.utils import timezone
+
+    from jiuzhu.audit.chain import append_reads, row_digest
+    from jiuzhu.audit.models import AccessEvent
+    from jiuzhu.audit.services import access_record
+
+    with transaction.atomic():
+        access_record(
+            actor=None, subject_type="member", subject_id=1, field="id_number", purpose="before"
+        )
+    reads = [(str(i), "440104" if i % 2 else "44010\t4") for i in range(1, 2_501)]
+    common = {
+        "at": timezone.now(),
+        "actor_id": None,
+        "actor_name": 'batch "export" \\ 1',
+        "ip": None,
+        "request_id": "",
+        "subject_type": "payee_account",
+        "field": "account_number",
+        "purpose": "发放批次 7 银行代发文件",
+    }
+    with transaction.atomic():
+        assert append_reads(common, reads) == 2_500
+    rows = list(AccessEvent.objects.order_by("id"))
+    assert len(rows) == 2_501 and rows[-1].region_code == "44010\t4"
+    assert [(r.subject_id, r.region_code) for r in rows[1:]] == reads
+    for earlier, row in itertools.pairwise(rows):
+        assert row.prev_hash == earlier.hash
+        assert row.hash == row_digest(earlier.hash, row)
+    assert verify(AccessEvent).ok and verify(AccessEvent).rows == 2_501
+    raw("UPDATE audit_accessevent SET subject_id = %s WHERE id = %s", ["9", rows[1200].id])
+    verdict = verify(AccessEvent)
+    assert not verdict.ok and verdict.first_broken_id == rows[1200].id

@@ -124,3 +124,22 @@ def test_a_query_of_ids_chooses_the_households_in_the_database(
     with system_scope("test"):
         frame = households_frame(AS_OF, household_ids=ids)
     assert sorted(frame["household_id"].to_list()) == sorted(h.id for h in population[:3])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_job_reads_the_same_frame_outside_a_transaction(
+    population: list[Household],
+) -> None:
+    """A batch job (no transaction open) reads the registry through ADBC, five queries side
+    by side; a service inside a transaction through COPY: the same nested frame."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ADBC reads PostgreSQL")
+    with system_scope("test"):
+        by_arrow = households_frame(AS_OF, region_prefix=GD_COUNTY)
+        with transaction.atomic():
+            by_copy = households_frame(AS_OF, region_prefix=GD_COUNTY)
+    assert by_arrow.height == len(population)
+    assert by_arrow.schema == by_copy.schema
+    assert by_arrow.to_dicts() == by_copy.to_dicts()

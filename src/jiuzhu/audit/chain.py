@@ -99,6 +99,72 @@ def append_many(rows: list[ChainedRow]) -> list[ChainedRow]:
     return rows
 
 
+def append_reads(common: dict[str, Any], reads: list[tuple[str, str]]) -> int:
+    """Append access rows that differ only in (subject_id, region_code) — a bank file's
+    reads of every payee's account — without a model object per row: `common` holds the
+    other columns (`actor_id`, not `actor`), the digests are those `row_digest` gives, the
+    rows go in by COPY in their order (SQLite: `append_many`). Inside the caller's
+    transaction; returns the number of rows."""
+    if not reads:
+        return 0
+    if connection.vendor != "postgresql":
+        rows = [AccessEvent(**common, subject_id=s, region_code=r) for s, r in reads]
+        return len(append_many(rows))  # type: ignore[arg-type]
+    if not connection.in_atomic_block:
+        raise RuntimeError("log rows are written inside the transaction of their change")
+    table = AccessEvent._meta.db_table
+    fields = CHAINED_FIELDS[table]
+    # the canonical JSON of every row is the same text but for the two values: cut it once
+    # around them (keys sorted: region_code comes before subject_id)
+    marks = {"region_code": "\x00R\x00", "subject_id": "\x00S\x00"}
+    plain = {name: _plain(common.get(name)) for name in fields} | marks
+    template = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    head, rest = template.split(json.dumps(marks["region_code"]))
+    middle, tail = rest.split(json.dumps(marks["subject_id"]))
+    encode = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False)
+    fixed = {name: _copy_text(common.get(name)) for name in fields}
+    before = "\t".join(fixed[n] for n in fields[: fields.index("region_code")])
+    between = "\t".join(
+        fixed[n] for n in fields[fields.index("region_code") + 1 : fields.index("subject_id")]
+    )
+    after = "\t".join(fixed[n] for n in fields[fields.index("subject_id") + 1 :])
+    assert fields.index("region_code") < fields.index("subject_id")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEYS[table]])
+        previous = (
+            AccessEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+        )
+        columns = ", ".join([*fields, "prev_hash", "hash"])
+        sha256 = hashlib.sha256
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            lines: list[str] = []
+            for subject_id, region_code in reads:
+                canonical = head + encode(region_code) + middle + encode(subject_id) + tail
+                digest = sha256((previous + canonical).encode()).hexdigest()
+                lines.append(
+                    f"{before}\t{_copy_text(region_code)}\t{between}\t{_copy_text(subject_id)}"
+                    f"\t{after}\t{previous}\t{digest}\n"
+                )
+                previous = digest
+                if len(lines) == 10_000:
+                    copy.write("".join(lines).encode())
+                    lines.clear()
+            copy.write("".join(lines).encode())
+    return len(reads)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format (`\\N` for NULL, timestamps in ISO 8601)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
 BROKEN_LINK = "link broken: a row before it was removed, inserted or reordered"
 CHANGED = "content changed after it was written"
 

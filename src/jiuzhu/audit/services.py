@@ -95,25 +95,22 @@ def access_record(
     return chain.append(row)  # type: ignore[return-value]
 
 
-def access_record_many(*, actor: Any, reads: list[dict[str, Any]]) -> list[AccessEvent]:
-    """One access row per read of a batch (a bank file reads every payee's account), by one
-    actor, appended together (each read: subject_type, subject_id, field, purpose,
-    region_code)."""
-    now = timezone.now()
+def access_record_reads(
+    *, actor: Any, subject_type: str, field: str, purpose: str, subjects: list[tuple[str, str]]
+) -> int:
+    """One access row per (subject id, region code) read together for one purpose — every
+    account of a bank file — written set-based (`chain.append_reads`)."""
     fields = _actor_fields(actor)
-    rows = [
-        AccessEvent(
-            at=now,
-            subject_type=r["subject_type"],
-            subject_id=str(r["subject_id"]),
-            field=r["field"],
-            purpose=r["purpose"],
-            region_code=r.get("region_code", ""),
-            **fields,
-        )
-        for r in reads
-    ]
-    return chain.append_many(rows)  # type: ignore[arg-type,return-value]
+    holder = fields.pop("actor")
+    common = {
+        **fields,
+        "actor_id": holder.pk if holder is not None else None,
+        "at": timezone.now(),
+        "subject_type": subject_type,
+        "field": field,
+        "purpose": purpose,
+    }
+    return chain.append_reads(common, subjects)
 
 
 def changed_fields(

@@ -1,6 +1,6 @@
 """The payee's bank account: stored as the registry stores ID numbers (AES-GCM ciphertext,
-keyed hash, masked form); the clear number is read only to write a bank file, and every
-such read is in the access log (SECURITY.md 2, 20, 23)."""
+keyed hash, masked form); the clear number is read only to write a bank file
+(`bank.batch_export`), and every such read is in the access log (SECURITY.md 2, 20, 23)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 from django.db import transaction
 
 from jiuzhu.accounts.roles import Can
-from jiuzhu.audit.services import access_record_many, audit_record
+from jiuzhu.audit.services import audit_record
 from jiuzhu.benefits import errors
 from jiuzhu.benefits.models import PayeeAccount
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
-from jiuzhu.registry.identity import decrypt, encrypt, id_hash
+from jiuzhu.registry.identity import encrypt, id_hash
 from jiuzhu.registry.models import Household
 
 
@@ -77,29 +77,3 @@ def payee_account_set(
 
 def account_hash(number: str) -> str:
     return id_hash("bank:" + "".join((number or "").split()))
-
-
-def accounts_reveal(
-    *, actor: Any, household_ids: list[int], purpose: str
-) -> dict[int, PayeeAccount]:
-    """The clear numbers (in `.clear`) of the households' accounts, for a bank file: one
-    access-log row per account read, appended together inside the caller's transaction."""
-    if actor is not None and not actor.can(Can.EXPORT_PAYMENTS):
-        raise ServiceError(registry_errors.NOT_ALLOWED)
-    found = PayeeAccount.unscoped.in_bulk(household_ids, field_name="household_id")
-    access_record_many(
-        actor=actor,
-        reads=[
-            {
-                "subject_type": "payee_account",
-                "subject_id": account.household_id,
-                "field": "account_number",
-                "purpose": purpose[:200],
-                "region_code": account.region_code,
-            }
-            for account in found.values()
-        ],
-    )
-    for account in found.values():
-        account.clear = decrypt(account.account_cipher)  # type: ignore[attr-defined]
-    return found

@@ -16,6 +16,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 ENCODING = "gb18030"
 EOL = b"\r\n"
@@ -34,9 +35,8 @@ RETURN_COLUMNS = ("reference", "account_number", "amount", "result", "reason", "
 RESULTS = {"paid": "paid", "成功": "paid", "failed": "failed", "失败": "failed"}
 
 
-@dataclass(frozen=True)
-class Line:
-    """One payment as the bank sees it."""
+class Line(NamedTuple):
+    """One payment as the bank sees it (a tuple: a batch file has a million)."""
 
     reference: str  # P + payment id, 12 digits
     account_number: str
@@ -65,6 +65,9 @@ def fen(amount: Decimal) -> int:
 
 def _fit(text: str, width: int) -> bytes:
     """Left-aligned, space-padded to `width` bytes; cut at a whole character."""
+    whole = text.encode(ENCODING)
+    if len(whole) <= width:
+        return whole.ljust(width)
     out = b""
     for char in text:
         encoded = char.encode(ENCODING)
@@ -119,25 +122,28 @@ def _csv_line(values: list[str]) -> bytes:
 
 
 def csv_file(header: Header, lines: list[Line]) -> bytes:
-    details = [
-        _csv_line(
-            [
-                line.reference,
-                line.account_number,
-                line.account_name,
-                line.bank_name,
-                f"{line.amount:.2f}",
-                line.category,
-                line.month,
-                line.household,
-            ]
+    # one writer for every detail line, encoded at once (GB18030 is stateless: the bytes are
+    # those of each line encoded apart)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(
+        (
+            line.reference,
+            line.account_number,
+            line.account_name,
+            line.bank_name,
+            f"{line.amount:.2f}",
+            line.category,
+            line.month,
+            line.household,
         )
         for line in lines
-    ]
-    digest = hashlib.sha256(b"".join(details)).hexdigest()
+    )
+    details = buffer.getvalue().encode(ENCODING)
+    digest = hashlib.sha256(details).hexdigest()
     total = sum((line.amount for line in lines), Decimal("0.00"))
     trailer = _csv_line(["TOTAL", str(len(lines)), "", "", f"{total:.2f}", "", "", digest])
-    return _csv_line(list(CSV_COLUMNS)) + b"".join(details) + trailer
+    return _csv_line(list(CSV_COLUMNS)) + details + trailer
 
 
 @dataclass(frozen=True)

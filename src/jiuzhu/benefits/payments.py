@@ -1,19 +1,21 @@
 """Monthly payment batches per county: run (prepare), approve, and the months they cover.
 
 A run is set-based and resumable: the county's due entitlements are taken in chunks of ids,
-each chunk one transaction of two statements — `INSERT … SELECT … ON CONFLICT DO NOTHING`
-into the payments (unique per entitlement and month, SECURITY.md 16) and the same for their
-accrual postings — with its audit row. Whatever happened before (a finished run, a second
-worker running now, a run killed between chunks), running again adds exactly the payments
-still missing: nobody is paid twice and nobody is missed. The batch is `preparing` until a
-run has gone through every chunk, then `prepared`; it is approved by someone who did not
-prepare it (F-01, SECURITY.md 4).
+each chunk one transaction of one statement — `INSERT … SELECT … ON CONFLICT DO NOTHING`
+into the payments (unique per entitlement and month, SECURITY.md 16) whose RETURNING rows
+are the accrual postings inserted with them — with its audit row. Whatever happened before
+(a finished run, a second worker running now, a run killed between chunks), running again
+adds exactly the payments still missing: nobody is paid twice and nobody is missed. The
+batch is `preparing` until a run has gone through every chunk, then `prepared`; it is
+approved by someone who did not prepare it (F-01, SECURITY.md 4).
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,7 +41,8 @@ from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.rules.procedure import add_months
 
-CHUNK = 5_000  # entitlements per transaction
+CHUNK = 20_000  # entitlements per transaction
+WORKERS = 2  # connections running chunks at once (PostgreSQL)
 MONTHS_AHEAD = 1  # a batch may be prepared for next month, not later
 
 
@@ -89,17 +92,33 @@ def _unpaid(county: str, month: dt.date) -> QuerySet[Entitlement]:
     return due_entitlements(county, month).filter(~Exists(paid))
 
 
+# the chunk's missing payments and, in the same statement, their accrual postings: a payment
+# is inserted with its accrual or not at all (ON CONFLICT returns only the rows it added)
 INSERT_PAYMENTS = """
-INSERT INTO benefits_payment (batch_id, carrier_id, entitlement_id, household_id, region_code,
-    month, category, amount, status, attempt, failure_reason, bank_reference)
-SELECT %(batch)s, %(batch)s, e.id, e.household_id, e.region_code, %(month)s, e.category,
-    e.monthly_amount, 'pending', 1, '', ''
-FROM benefits_entitlement e
-WHERE e.region_code LIKE %(prefix)s AND e.id >= %(low)s AND e.id <= %(high)s
-  AND e.status <> 'suspended' AND e.start_month <= %(month)s
-  AND (e.end_month IS NULL OR e.end_month >= %(month)s)
-ON CONFLICT (entitlement_id, month) DO NOTHING
+WITH added AS (
+    INSERT INTO benefits_payment (batch_id, carrier_id, entitlement_id, household_id,
+        region_code, month, category, amount, status, attempt, failure_reason, bank_reference)
+    SELECT %(batch)s, %(batch)s, e.id, e.household_id, e.region_code, %(month)s, e.category,
+        e.monthly_amount, 'pending', 1, '', ''
+    FROM benefits_entitlement e
+    WHERE e.region_code LIKE %(prefix)s AND e.id >= %(low)s AND e.id <= %(high)s
+      AND e.status <> 'suspended' AND e.start_month <= %(month)s
+      AND (e.end_month IS NULL OR e.end_month >= %(month)s)
+    ORDER BY e.id
+    ON CONFLICT (entitlement_id, month) DO NOTHING
+    RETURNING id, amount, batch_id, household_id, region_code, month
+)
+INSERT INTO benefits_posting (kind, debit, credit, amount, payment_id, batch_id, household_id,
+    region_code, month, at)
+SELECT 'accrual', 'payable', 'fund', amount, id, batch_id, household_id, region_code, month,
+    %(at)s
+FROM added
 """
+# SQLite (the embedded default) has no INSERT inside WITH: the payments, then the accruals of
+# the chunk's payments that have none, in the same transaction
+INSERT_PAYMENTS_ONLY = INSERT_PAYMENTS[
+    INSERT_PAYMENTS.index("INSERT") : INSERT_PAYMENTS.index("    RETURNING")
+]
 INSERT_ACCRUALS = """
 INSERT INTO benefits_posting (kind, debit, credit, amount, payment_id, batch_id, household_id,
     region_code, month, at)
@@ -109,7 +128,6 @@ FROM benefits_payment p
 WHERE p.batch_id = %(batch)s AND p.entitlement_id >= %(low)s AND p.entitlement_id <= %(high)s
   AND NOT EXISTS (SELECT 1 FROM benefits_posting q WHERE q.payment_id = p.id
                   AND q.kind = 'accrual')
-ON CONFLICT DO NOTHING
 """
 
 
@@ -166,9 +184,16 @@ def _run_chunk(actor: Any, batch: PaymentBatch, low: int, high: int) -> int:
         "at": timezone.now(),
     }
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        cursor.execute(INSERT_PAYMENTS, params)
-        added = max(cursor.rowcount, 0)
-        cursor.execute(INSERT_ACCRUALS, params)
+        if connection.vendor == "postgresql":
+            # foreign keys checked by the statement, not at commit: a chunk holds the audit
+            # chain's lock (and an officer's batch row) only briefly
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(INSERT_PAYMENTS, params)
+            added = max(cursor.rowcount, 0)  # accruals inserted: one per payment added
+        else:
+            cursor.execute(INSERT_PAYMENTS_ONLY, params)
+            added = max(cursor.rowcount, 0)
+            cursor.execute(INSERT_ACCRUALS, params)
         if added:
             audit_record(
                 actor=actor,
@@ -179,10 +204,57 @@ def _run_chunk(actor: Any, batch: PaymentBatch, low: int, high: int) -> int:
                 new={"added": added, "entitlements": [low, high]},
             )
             if actor is not None:  # approval needs someone who added nothing (F-01)
-                locked = PaymentBatch.unscoped.select_for_update().get(pk=batch.pk)
+                # FOR NO KEY UPDATE: it does not wait for another chunk's foreign-key check
+                # on the batch row (FOR KEY SHARE), which waits for this chunk's audit lock
+                locked = PaymentBatch.unscoped.select_for_update(no_key=True).get(pk=batch.pk)
                 if actor.pk not in locked.preparers:
                     locked.preparers = [*locked.preparers, actor.pk]
                     locked.save(update_fields=["preparers"])
+    return added
+
+
+def _run_chunks(
+    actor: Any,
+    batch: PaymentBatch,
+    ranges: list[tuple[int, int, int]],
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    parallel = (
+        workers > 1
+        and len(ranges) > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block  # a caller's transaction (a test) is one connection
+    )
+    added = 0
+    if not parallel:
+        for low, high, n in ranges:
+            added += _run_chunk(actor, batch, low, high)
+            if progress is not None:
+                progress(n)
+        return added
+
+    def work(low: int, high: int) -> int:  # in a pool thread: its own connection
+        try:
+            return _run_chunk(actor, batch, low, high)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="payments") as pool:
+        # each chunk in a copy of the caller's context (the area scope, the request's ids)
+        futures = {
+            pool.submit(contextvars.copy_context().run, work, low, high): n
+            for low, high, n in ranges
+        }
+        try:
+            for future in as_completed(futures):
+                added += future.result()
+                if progress is not None:
+                    progress(futures[future])
+        except BaseException:
+            for future in futures:  # a failed chunk stops the run; what committed stays
+                future.cancel()
+            raise
     return added
 
 
@@ -201,9 +273,12 @@ def payments_run(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     today: dt.date | None = None,
+    workers: int = WORKERS,
 ) -> RunResult:
     """Prepare (or complete) the county's batch for `month`. `progress(n)` is told after
-    each chunk has committed how many entitlements it went through."""
+    each chunk has committed how many entitlements it went through. On PostgreSQL the
+    chunks are run by `workers` connections at once (the database does the work; the
+    unique constraint makes them safe to run side by side, as two workers are)."""
     require(actor, Can.PREPARE_PAYMENTS)
     county = county_checked(actor, county)
     today = today or timezone.localdate()
@@ -217,11 +292,7 @@ def payments_run(
     candidates = sum(n for *_, n in ranges)
     if on_total is not None:
         on_total(candidates)
-    added = 0
-    for low, high, n in ranges:
-        added += _run_chunk(actor, batch, low, high)
-        if progress is not None:
-            progress(n)
+    added = _run_chunks(actor, batch, ranges, workers, progress)
     with transaction.atomic(durable=True):
         locked = PaymentBatch.unscoped.select_for_update().get(pk=batch.pk)
         count, total = batch_totals(locked)

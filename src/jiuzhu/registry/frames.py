@@ -5,7 +5,7 @@ schema — the schema of `jiuzhu evaluate-bulk`'s Parquet files — so that
 
 Five queries whatever the number of households (households, members, incomes, household
 facts, supporters), through the scoped managers (the caller's area is the SQL's filter) and
-read by COPY on PostgreSQL (`jiuzhu.db.query_frame`); no Python per row.
+read side by side by ADBC/COPY on PostgreSQL (`jiuzhu.db.query_frames`); no Python per row.
 The same facts as `selectors.household_snapshots` (a test holds them equal): members who
 had joined and not yet left on the day, incomes and facts in force on the day.
 
@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 from django.db.models import Q, QuerySet
 
-from jiuzhu.db import query_frame
+from jiuzhu.db import query_frames
 from jiuzhu.registry.models import (
     COUNT_KINDS,
     Household,
@@ -72,43 +72,56 @@ def households_frame(
             Q(closed_on__isnull=True) | Q(closed_on__gt=as_of)
         )
     ids = chosen.values("id")
-    households = query_frame(
-        chosen.order_by("id").values_list("id", "number", "region_code", "residence"),
-        {"household_id": pl.Int64, "ref": pl.String, "region": pl.String, "residence": pl.String},
-    )
-    members = query_frame(
-        Member.objects.filter(household_id__in=ids, joined_on__lte=as_of)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=as_of))
-        .order_by("id")
-        .values_list(*MEMBER_COLUMNS),
-        MEMBER_COLUMNS,
-    )
     in_force = Q(valid_from__lte=as_of) & (Q(valid_to__isnull=True) | Q(valid_to__gte=as_of))
-    incomes = query_frame(
-        IncomeFact.objects.filter(in_force, member__household_id__in=ids).values_list(
-            "member_id", "kind", "amount"
-        ),
-        {"id": pl.Int64, "kind": pl.String, "amount": pl.String},
-    )
-    facts = query_frame(
-        HouseholdFact.objects.filter(in_force, household_id__in=ids).values_list(
-            "household_id", "kind", "amount"
-        ),
-        {"household_id": pl.Int64, "kind": pl.String, "amount": pl.String},
-    )
-    supporters = query_frame(
-        Supporter.objects.filter(member__household_id__in=ids)
-        .order_by("id")
-        .values_list(
-            "member_id", "able", "birth_date", "monthly_income", "assets_within_low_income_rules"
-        ),
-        {
-            "id": pl.Int64,
-            "able": pl.String,
-            "birth_date": pl.Date,
-            "monthly_income": pl.String,
-            "assets_within_low_income_rules": pl.Boolean,
-        },
+    households, members, incomes, facts, supporters = query_frames(
+        [
+            (
+                chosen.order_by("id").values_list("id", "number", "region_code", "residence"),
+                {
+                    "household_id": pl.Int64,
+                    "ref": pl.String,
+                    "region": pl.String,
+                    "residence": pl.String,
+                },
+            ),
+            (
+                Member.objects.filter(household_id__in=ids, joined_on__lte=as_of)
+                .filter(Q(left_on__isnull=True) | Q(left_on__gte=as_of))
+                .order_by("id")
+                .values_list(*MEMBER_COLUMNS),
+                MEMBER_COLUMNS,
+            ),
+            (
+                IncomeFact.objects.filter(in_force, member__household_id__in=ids).values_list(
+                    "member_id", "kind", "amount"
+                ),
+                {"id": pl.Int64, "kind": pl.String, "amount": pl.String},
+            ),
+            (
+                HouseholdFact.objects.filter(in_force, household_id__in=ids).values_list(
+                    "household_id", "kind", "amount"
+                ),
+                {"household_id": pl.Int64, "kind": pl.String, "amount": pl.String},
+            ),
+            (
+                Supporter.objects.filter(member__household_id__in=ids)
+                .order_by("id")
+                .values_list(
+                    "member_id",
+                    "able",
+                    "birth_date",
+                    "monthly_income",
+                    "assets_within_low_income_rules",
+                ),
+                {
+                    "id": pl.Int64,
+                    "able": pl.String,
+                    "birth_date": pl.Date,
+                    "monthly_income": pl.String,
+                    "assets_within_low_income_rules": pl.Boolean,
+                },
+            ),
+        ]
     )
     return _nest(households, members, incomes, facts, supporters)
 
