@@ -129,6 +129,13 @@ def test_a_batch_read_outside_a_transaction_gives_the_frame_copy_gives(
     assert by_arrow.to_dicts() == by_copy.to_dicts()
     assert by_arrow["amount"].to_list() == ["1234.50", None]
     assert by_arrow["provisional_text"].to_list() == ["t", "f"]
+    from jiuzhu.registry.models import Member
+
+    ciphers = Member.unscoped.filter(household=household).values_list("id_cipher")
+    by_arrow_bytes = db.query_frame(ciphers, {"cipher": pl.String})  # bytea
+    with transaction.atomic():
+        assert by_arrow_bytes.equals(db.query_frame(ciphers, {"cipher": pl.String}))
+    assert by_arrow_bytes["cipher"].str.starts_with("\\x").all()
     parallel = db.query_frames([(values, schema), (rows.values_list("id"), {"id": pl.Int64})])
     assert parallel[0].to_dicts() == by_copy.to_dicts()
     assert parallel[1]["id"].to_list() == [first.id, second.id]

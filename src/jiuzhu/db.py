@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Field, JSONField, Model, QuerySet
 
 READERS = 4  # connections reading at once (`query_frames`)
+BATCH_WORK_MEM = "256MB"  # per batch-read connection (PostgreSQL's default is 4MB)
 COPY_FROM = 200  # rows: fewer go as one JSON document, more through COPY
 _temporary = 0  # a fresh staging table name per call
 
@@ -238,6 +239,8 @@ def _arrow_frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.
 
     assert not params, "bind with _bound first"
     with adbc.connect(_conninfo()) as arrow_connection, arrow_connection.cursor() as cursor:
+        # a batch read sorts and hashes millions of rows: in memory, not in temporary files
+        cursor.execute(f"SET work_mem = '{BATCH_WORK_MEM}'")
         cursor.execute(sql)
         table = cursor.fetch_arrow_table()
     columns = []
@@ -277,6 +280,8 @@ def _conninfo() -> str:
 
 def _arrow_cast(column: pl.Expr, have: Any, want: Any) -> pl.Expr:
     """An Arrow-typed column as `schema` wants it, with the values COPY's text would give."""
+    if want == pl.String and have == pl.Binary:  # bytea as COPY's text: \\x and hex
+        return pl.concat_str(pl.lit("\\x"), column.bin.encode("hex"))
     if want == pl.String and have == pl.Boolean:
         return pl.when(column).then(pl.lit("t")).when(~column).then(pl.lit("f"))
     if want == pl.Boolean and have == pl.String:

@@ -178,7 +178,7 @@ def test_reads_appended_in_bulk_chain_like_single_rows() -> None:
     the rows already there, and a changed row is still found."""
     from django.utils import timezone
 
-    from jiuzhu.audit.chain import append_reads, row_digest
+    from jiuzhu.audit.chain import append_prepared, reads_prepare, row_digest
     from jiuzhu.audit.models import AccessEvent
     from jiuzhu.audit.services import access_record
 
@@ -197,8 +197,9 @@ def test_reads_appended_in_bulk_chain_like_single_rows() -> None:
         "field": "account_number",
         "purpose": "发放批次 7 银行代发文件",
     }
+    prepared = reads_prepare(common, reads)  # before the transaction
     with transaction.atomic():
-        assert append_reads(common, reads) == 2_500
+        assert append_prepared(prepared) == 2_500
     rows = list(AccessEvent.objects.order_by("id"))
     assert len(rows) == 2_501 and rows[-1].region_code == "44010\t4"
     assert [(r.subject_id, r.region_code) for r in rows[1:]] == reads

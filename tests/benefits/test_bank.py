@@ -231,3 +231,20 @@ def test_the_ledger_and_history_refuse_update_and_delete_in_the_database(
             connection.cursor() as cursor,
         ):
             cursor.execute(sql)
+
+
+def test_a_batch_that_changed_while_its_file_was_written_is_refused(
+    officers: dict[str, Any], approved: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is written from a read before the transaction; if the batch's payments no
+    longer add up to it under the lock, nothing is exported, logged or changed."""
+    from jiuzhu.benefits import bank
+
+    read = bank._export_rows
+    monkeypatch.setattr(bank, "_export_rows", lambda carried: read(carried).head(4))
+    with pytest.raises(ServiceError) as refused:
+        export(officers, approved)
+    assert refused.value.message == errors.BATCH_CHANGED
+    assert Payment.unscoped.filter(status=PaymentStatus.PENDING).count() == 5
+    assert approved.__class__.unscoped.get(pk=approved.pk).status == BatchStatus.APPROVED
+    assert not AccessEvent.objects.filter(subject_type="payee_account").exists()

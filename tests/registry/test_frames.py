@@ -126,6 +126,21 @@ def test_a_query_of_ids_chooses_the_households_in_the_database(
     assert sorted(frame["household_id"].to_list()) == sorted(h.id for h in population[:3])
 
 
+def test_chosen_households_read_by_their_area_are_the_same_households(
+    population: list[Household],
+) -> None:
+    """With the area given too, the members and facts are read by area and kept for the
+    chosen households: the same frame as joining every query to the choice."""
+    chosen = Household.unscoped.filter(id__in=[h.id for h in population[::7]]).values("id")
+    with system_scope("test"):
+        joined = households_frame(AS_OF, household_ids=chosen)
+        by_area = households_frame(AS_OF, household_ids=chosen, region_prefix=GD_COUNTY)
+        elsewhere = households_frame(AS_OF, household_ids=chosen, region_prefix="150102")
+    assert joined.height == len(population[::7]) and elsewhere.height == 0
+    assert joined["members"].list.len().sum() > joined.height  # members were read
+    assert by_area.to_dicts() == joined.to_dicts()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_job_reads_the_same_frame_outside_a_transaction(
     population: list[Household],

@@ -99,58 +99,77 @@ def append_many(rows: list[ChainedRow]) -> list[ChainedRow]:
     return rows
 
 
-def append_reads(common: dict[str, Any], reads: list[tuple[str, str]]) -> int:
-    """Append access rows that differ only in (subject_id, region_code) — a bank file's
-    reads of every payee's account — without a model object per row: `common` holds the
-    other columns (`actor_id`, not `actor`), the digests are those `row_digest` gives, the
-    rows go in by COPY in their order (SQLite: `append_many`). Inside the caller's
-    transaction; returns the number of rows."""
-    if not reads:
-        return 0
-    if connection.vendor != "postgresql":
-        rows = [AccessEvent(**common, subject_id=s, region_code=r) for s, r in reads]
-        return len(append_many(rows))  # type: ignore[arg-type]
-    if not connection.in_atomic_block:
-        raise RuntimeError("log rows are written inside the transaction of their change")
-    table = AccessEvent._meta.db_table
-    fields = CHAINED_FIELDS[table]
-    # the canonical JSON of every row is the same text but for the two values: cut it once
-    # around them (keys sorted: region_code comes before subject_id)
+@dataclass
+class PreparedReads:
+    """Access rows ready to be chained: each row's canonical JSON and its COPY text up to
+    the two hash columns, computed before the transaction (`reads_prepare`)."""
+
+    common: dict[str, Any]
+    reads: list[tuple[str, str]]
+    canonical: list[str]
+    copy_text: list[str]
+
+
+def reads_prepare(common: dict[str, Any], reads: list[tuple[str, str]]) -> PreparedReads:
+    """Access rows that differ only in (subject_id, region_code) — a bank file's reads of
+    every payee's account — for `append_prepared`: `common` holds the other columns
+    (`actor_id`, not `actor`). No model object per row: the canonical JSON of every row is
+    the same text but for the two values, cut once around them (keys sorted: region_code
+    comes before subject_id), so the digests are those `row_digest` gives."""
+    fields = CHAINED_FIELDS[AccessEvent._meta.db_table]
+    at_region, at_subject = fields.index("region_code"), fields.index("subject_id")
+    assert at_region < at_subject
     marks = {"region_code": "\x00R\x00", "subject_id": "\x00S\x00"}
     plain = {name: _plain(common.get(name)) for name in fields} | marks
     template = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     head, rest = template.split(json.dumps(marks["region_code"]))
     middle, tail = rest.split(json.dumps(marks["subject_id"]))
     encode = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False)
-    fixed = {name: _copy_text(common.get(name)) for name in fields}
-    before = "\t".join(fixed[n] for n in fields[: fields.index("region_code")])
-    between = "\t".join(
-        fixed[n] for n in fields[fields.index("region_code") + 1 : fields.index("subject_id")]
-    )
-    after = "\t".join(fixed[n] for n in fields[fields.index("subject_id") + 1 :])
-    assert fields.index("region_code") < fields.index("subject_id")
+    fixed = [_copy_text(common.get(name)) for name in fields]
+    before = "\t".join(fixed[:at_region])
+    between = "\t".join(fixed[at_region + 1 : at_subject])
+    after = "\t".join(fixed[at_subject + 1 :])
+    canonical, copy_text = [], []
+    for subject_id, region_code in reads:
+        canonical.append(head + encode(region_code) + middle + encode(subject_id) + tail)
+        region = region_code if region_code.isalnum() else _copy_text(region_code)
+        subject = subject_id if subject_id.isalnum() else _copy_text(subject_id)
+        copy_text.append(f"{before}\t{region}\t{between}\t{subject}\t{after}\t")
+    return PreparedReads(common, reads, canonical, copy_text)
+
+
+def append_prepared(prepared: PreparedReads) -> int:
+    """Link prepared access rows after the last one and append them by COPY in their order
+    (SQLite: `append_many`), under the chain's lock, inside the caller's transaction;
+    returns the number of rows."""
+    if not prepared.reads:
+        return 0
+    if connection.vendor != "postgresql":
+        rows = [
+            AccessEvent(**prepared.common, subject_id=s, region_code=r) for s, r in prepared.reads
+        ]
+        return len(append_many(rows))  # type: ignore[arg-type]
+    if not connection.in_atomic_block:
+        raise RuntimeError("log rows are written inside the transaction of their change")
+    table = AccessEvent._meta.db_table
+    columns = ", ".join([*CHAINED_FIELDS[table], "prev_hash", "hash"])
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEYS[table]])
         previous = (
             AccessEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
         )
-        columns = ", ".join([*fields, "prev_hash", "hash"])
         sha256 = hashlib.sha256
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
             lines: list[str] = []
-            for subject_id, region_code in reads:
-                canonical = head + encode(region_code) + middle + encode(subject_id) + tail
+            for canonical, text in zip(prepared.canonical, prepared.copy_text, strict=True):
                 digest = sha256((previous + canonical).encode()).hexdigest()
-                lines.append(
-                    f"{before}\t{_copy_text(region_code)}\t{between}\t{_copy_text(subject_id)}"
-                    f"\t{after}\t{previous}\t{digest}\n"
-                )
+                lines.append(f"{text}{previous}\t{digest}\n")
                 previous = digest
-                if len(lines) == 10_000:
+                if len(lines) == 20_000:
                     copy.write("".join(lines).encode())
                     lines.clear()
             copy.write("".join(lines).encode())
-    return len(reads)
+    return len(prepared.reads)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

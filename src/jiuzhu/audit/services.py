@@ -95,11 +95,12 @@ def access_record(
     return chain.append(row)  # type: ignore[return-value]
 
 
-def access_record_reads(
+def access_reads_prepare(
     *, actor: Any, subject_type: str, field: str, purpose: str, subjects: list[tuple[str, str]]
-) -> int:
+) -> chain.PreparedReads:
     """One access row per (subject id, region code) read together for one purpose — every
-    account of a bank file — written set-based (`chain.append_reads`)."""
+    account of a bank file — prepared when the values are read, before the transaction
+    that appends them (`access_reads_append`)."""
     fields = _actor_fields(actor)
     holder = fields.pop("actor")
     common = {
@@ -110,7 +111,12 @@ def access_record_reads(
         "field": field,
         "purpose": purpose,
     }
-    return chain.append_reads(common, subjects)
+    return chain.reads_prepare(common, subjects)
+
+
+def access_reads_append(prepared: chain.PreparedReads) -> int:
+    """Append prepared access rows to the chain, inside the transaction of the change."""
+    return chain.append_prepared(prepared)
 
 
 def changed_fields(

@@ -152,17 +152,21 @@ def current_of(entitlements: pl.DataFrame) -> pl.DataFrame:
 
 
 def decide(
-    current: pl.DataFrame, as_of: dt.date, households: QuerySet[Any] | None = None
+    current: pl.DataFrame,
+    as_of: dt.date,
+    households: QuerySet[Any] | None = None,
+    region_prefix: str = "",
 ) -> pl.DataFrame:
     """The engine's decisions on the current households as of `as_of` (the parameters in
     force that day). `households`, a query of their ids, lets the database select them
-    (a million ids as query parameters would not)."""
+    (a million ids as query parameters would not); `region_prefix`, the area they lie in,
+    lets their members and facts be read by area (`households_frame`)."""
     from jiuzhu.registry.evaluation import evaluator
     from jiuzhu.registry.frames import households_frame
     from jiuzhu.rules.parquet import caseload_from_frame
 
     chosen = households if households is not None else current["household_id"].to_list()
-    frame = households_frame(as_of, household_ids=chosen)
+    frame = households_frame(as_of, household_ids=chosen, region_prefix=region_prefix)
     engine = evaluator()
     caseload, _refs, _errors = caseload_from_frame(frame.drop("household_id"), engine.regions)
     decisions, _row_errors = engine.evaluate_caseload(caseload, as_of)
@@ -217,7 +221,8 @@ def adjustment_prepare(
     if current.is_empty():
         raise ServiceError(NOTHING_TO_ADJUST, field="region")
     step("evaluate")
-    decided = decide(current, effective, running(place.scope_prefix, first).values("household_id"))
+    chosen = running(place.scope_prefix, first).values("household_id")
+    decided = decide(current, effective, chosen, place.scope_prefix)
     step("diff")
     diff = adjustment_diff(current, decided, effective=effective, first_payment=first)
     summary = summary_of(diff)

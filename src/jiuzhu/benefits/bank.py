@@ -16,11 +16,16 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from jiuzhu.accounts.roles import Can
-from jiuzhu.audit.services import access_record_reads, audit_record, audit_record_many
+from jiuzhu.audit.services import (
+    access_reads_append,
+    access_reads_prepare,
+    audit_record,
+    audit_record_many,
+)
 from jiuzhu.benefits import bankfile, errors
 from jiuzhu.benefits.accounts import account_hash
 from jiuzhu.benefits.ledger import post
@@ -84,78 +89,94 @@ def _export_rows(carried: QuerySet[Payment]) -> pl.DataFrame:
     )
 
 
+def _carried(batch: PaymentBatch) -> QuerySet[Payment]:
+    """The payments the batch's bank file carries: pending ones of an approved batch, the
+    ones at the bank of an exported one (the same file again)."""
+    approved = batch.status == BatchStatus.APPROVED
+    status = PaymentStatus.PENDING if approved else PaymentStatus.EXPORTED
+    return Payment.unscoped.filter(carrier=batch, status=status)
+
+
 def batch_export(*, actor: Any, batch_id: int, file_format: str) -> Export:
     """The bank file of an approved batch (again, identical, for an exported one). Every
     payee account read for it is in the access log (one row per account, SECURITY.md 20); a
-    payee without an account refuses the whole file. Set-based: one read of the payments
-    with their accounts, the accounts decrypted with one cipher object, the access rows
-    and the status change each one statement."""
+    payee without an account refuses the whole file.
+
+    Set-based: the payments with their accounts are read in one query and the file is
+    written before the transaction (a batch read, ADBC on PostgreSQL: the payments of an
+    approved batch do not change until it is exported); then, with the batch locked, the
+    file's count and total are checked against the database (a batch changed meanwhile
+    refuses), and the access rows, the status change and the audit row are written
+    together — each one statement."""
     require(actor, Can.EXPORT_PAYMENTS)
     if file_format not in FORMATS:
         raise ServiceError(errors.FORMAT_UNKNOWN, field="format")
-    with transaction.atomic(durable=True):
-        batch = batch_locked(batch_id)
-        expect(batch, BatchStatus.APPROVED, BatchStatus.EXPORTED)
-        carried = Payment.unscoped.filter(carrier=batch).exclude(status=PaymentStatus.CANCELLED)
-        if batch.status == BatchStatus.APPROVED:
-            carried = carried.filter(status=PaymentStatus.PENDING)
-        else:
-            carried = carried.filter(status=PaymentStatus.EXPORTED)
-        rows = _export_rows(carried)
-        missing = rows.filter(pl.col("cipher").is_null())["household_id"].n_unique()
-        if missing:
-            raise ServiceError(errors.ACCOUNT_MISSING.format(count=missing), field="batch")
-        payees = (
-            rows.select("household_id", "region_code").unique("household_id").sort("household_id")
-        )
-        access_record_reads(
-            actor=actor,
-            subject_type="payee_account",
-            field="account_number",
-            purpose=f"发放批次 {batch.pk} 银行代发文件"[:200],
-            subjects=list(
-                zip(
-                    payees["household_id"].cast(pl.String).to_list(),
-                    payees["region_code"].to_list(),
-                    strict=True,
-                )
-            ),
-        )
-        clear = decrypt_many([_blob(text) for text in rows["cipher"].to_list()])
-        amounts = [Decimal(a) for a in rows["amount"].to_list()]
-        lines = [
-            bankfile.Line(bankfile.reference_of(pid), number, name, bank, amount, cat, month, ref)
-            for pid, number, name, bank, amount, cat, month, ref in zip(
-                rows["id"].to_list(),
-                clear,
-                rows["holder_name"].to_list(),
-                rows["bank_name"].to_list(),
-                amounts,
-                rows["category"].to_list(),
-                rows["month"].dt.strftime("%Y-%m").to_list(),
-                rows["household"].to_list(),
+    batch = PaymentBatch.objects.filter(pk=batch_id).first()  # the caller's area only
+    if batch is None:
+        raise ServiceError(errors.BATCH_MISSING, field="batch")
+    expect(batch, BatchStatus.APPROVED, BatchStatus.EXPORTED)
+    rows = _export_rows(_carried(batch))
+    missing = rows.filter(pl.col("cipher").is_null())["household_id"].n_unique()
+    if missing:
+        raise ServiceError(errors.ACCOUNT_MISSING.format(count=missing), field="batch")
+    details = rows.select(
+        pl.format("P{}", pl.col("id").cast(pl.String).str.zfill(12)).alias("reference"),
+        pl.Series("account_number", decrypt_many([_blob(t) for t in rows["cipher"].to_list()])),
+        pl.col("holder_name").alias("account_name"),
+        "bank_name",
+        "amount",
+        "category",
+        pl.col("month").dt.strftime("%Y-%m"),
+        pl.col("household"),
+    )
+    payees = rows.select("household_id", "region_code").unique("household_id").sort("household_id")
+    reads = access_reads_prepare(
+        actor=actor,
+        subject_type="payee_account",
+        field="account_number",
+        purpose=f"发放批次 {batch.pk} 银行代发文件"[:200],
+        subjects=list(
+            zip(
+                payees["household_id"].cast(pl.String).to_list(),
+                payees["region_code"].to_list(),
                 strict=True,
             )
-        ]
-        header = bankfile.Header(batch.pk, batch.region_code, f"{batch.month:%Y-%m}")
-        writer = bankfile.csv_file if file_format == "csv" else bankfile.fixed_file
-        content = writer(header, lines)
-        digest = hashlib.sha256(content).hexdigest()
-        total = f"{sum(amounts, start=Decimal(0)):.2f}"
-        if batch.status == BatchStatus.APPROVED:
+        ),
+    )
+    header = bankfile.Header(batch.pk, batch.region_code, f"{batch.month:%Y-%m}")
+    writer = bankfile.csv_file if file_format == "csv" else bankfile.fixed_file
+    content = writer(header, details)
+    digest = hashlib.sha256(content).hexdigest()
+    total = sum((Decimal(a) for a in rows["amount"].to_list()), Decimal("0.00"))
+    with transaction.atomic(durable=True):
+        locked = batch_locked(batch_id)
+        carried = _carried(locked)
+        now = carried.aggregate(n=Count("id"), s=Sum("amount"))
+        if locked.status != batch.status or (now["n"], now["s"] or Decimal("0.00")) != (
+            rows.height,
+            total,
+        ):
+            raise ServiceError(errors.BATCH_CHANGED, field="batch")
+        access_reads_append(reads)
+        if locked.status == BatchStatus.APPROVED:
             carried.update(status=PaymentStatus.EXPORTED)
-            batch.status, batch.exported_at = BatchStatus.EXPORTED, timezone.now()
-        batch.export_format, batch.export_sha256 = file_format, digest
-        batch.save(update_fields=["status", "exported_at", "export_format", "export_sha256"])
+            locked.status, locked.exported_at = BatchStatus.EXPORTED, timezone.now()
+        locked.export_format, locked.export_sha256 = file_format, digest
+        locked.save(update_fields=["status", "exported_at", "export_format", "export_sha256"])
         audit_record(
             actor=actor,
             action="payment_batch.export",
             object_type="payment_batch",
-            object_id=batch.pk,
-            region_code=batch.region_code,
-            new={"format": file_format, "records": len(lines), "total": total, "sha256": digest},
+            object_id=locked.pk,
+            region_code=locked.region_code,
+            new={
+                "format": file_format,
+                "records": rows.height,
+                "total": f"{total:.2f}",
+                "sha256": digest,
+            },
         )
-    return Export(batch, content, len(lines), total, digest)
+    return Export(locked, content, rows.height, f"{total:.2f}", digest)
 
 
 def _blob(text: str) -> bytes:

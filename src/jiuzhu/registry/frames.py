@@ -61,17 +61,29 @@ def households_frame(
     """One row per household: `household_id`, `ref`, `region`, `residence`, `members` (list
     of member structs with `income` and `supporters`), `assets`, `expenses`,
     `employment_costs`. Amounts are decimal text (yuan), as the JSON has them. Through the
-    scoped managers: a household outside the caller's area is not read."""
+    scoped managers: a household outside the caller's area is not read.
+
+    `region_prefix` alone: the area's open households. `household_ids` (a list, or a query
+    of ids the database runs as a subquery): those households; with `region_prefix` too
+    (the area they all lie in), members, incomes, facts and supporters are read by the
+    prefix — each row carries its household's region code — and kept for the households
+    read, in memory, instead of joining every query to the choice in the database."""
     chosen = Household.objects.all()
     if isinstance(household_ids, QuerySet):  # a subquery: the database selects them
         chosen = chosen.filter(id__in=household_ids)
     elif household_ids is not None:
         chosen = chosen.filter(id__in=sorted({int(i) for i in household_ids}))
+    if household_ids is None or region_prefix:
+        chosen = chosen.filter(region_code__startswith=region_prefix)
+    if household_ids is None:
+        chosen = chosen.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+    by_prefix = household_ids is None or bool(region_prefix)
+    if by_prefix:
+        area = Q(region_code__startswith=region_prefix)
+        of_members, of_households = area, area
     else:
-        chosen = chosen.filter(region_code__startswith=region_prefix).filter(
-            Q(closed_on__isnull=True) | Q(closed_on__gt=as_of)
-        )
-    ids = chosen.values("id")
+        ids = chosen.values("id")
+        of_members, of_households = Q(member__household_id__in=ids), Q(household_id__in=ids)
     in_force = Q(valid_from__lte=as_of) & (Q(valid_to__isnull=True) | Q(valid_to__gte=as_of))
     households, members, incomes, facts, supporters = query_frames(
         [
@@ -85,26 +97,26 @@ def households_frame(
                 },
             ),
             (
-                Member.objects.filter(household_id__in=ids, joined_on__lte=as_of)
+                Member.objects.filter(of_households, joined_on__lte=as_of)
                 .filter(Q(left_on__isnull=True) | Q(left_on__gte=as_of))
                 .order_by("id")
                 .values_list(*MEMBER_COLUMNS),
                 MEMBER_COLUMNS,
             ),
             (
-                IncomeFact.objects.filter(in_force, member__household_id__in=ids).values_list(
+                IncomeFact.objects.filter(in_force, of_members).values_list(
                     "member_id", "kind", "amount"
                 ),
                 {"id": pl.Int64, "kind": pl.String, "amount": pl.String},
             ),
             (
-                HouseholdFact.objects.filter(in_force, household_id__in=ids).values_list(
+                HouseholdFact.objects.filter(in_force, of_households).values_list(
                     "household_id", "kind", "amount"
                 ),
                 {"household_id": pl.Int64, "kind": pl.String, "amount": pl.String},
             ),
             (
-                Supporter.objects.filter(member__household_id__in=ids)
+                Supporter.objects.filter(of_members)
                 .order_by("id")
                 .values_list(
                     "member_id",
@@ -123,6 +135,11 @@ def households_frame(
             ),
         ]
     )
+    if by_prefix:  # the rows of the households read (open ones, or the ones chosen)
+        members = members.join(households.select("household_id"), on="household_id", how="semi")
+        incomes = incomes.join(members.select("id"), on="id", how="semi")
+        facts = facts.join(households.select("household_id"), on="household_id", how="semi")
+        supporters = supporters.join(members.select("id"), on="id", how="semi")
     return _nest(households, members, incomes, facts, supporters)
 
 
