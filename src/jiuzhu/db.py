@@ -173,24 +173,37 @@ def query_frames(reads: Sequence[tuple[QuerySet[Any], dict[str, Any]]]) -> list[
     they go through ADBC, so the database works on them at once."""
     if not _arrow_path() or len(reads) < 2:
         return [query_frame(queryset, schema) for queryset, schema in reads]
-    compiled: list[tuple[str, list[Any], dict[str, Any]] | None] = []
+    compiled: list[tuple[str, Sequence[Any], dict[str, Any]] | pl.DataFrame] = []
     for queryset, schema in reads:
         try:
             sql, params = queryset.query.sql_with_params()
-        except EmptyResultSet:
-            compiled.append(None)
+        except EmptyResultSet:  # nothing to read
+            compiled.append(_typed(pl.DataFrame(schema=dict.fromkeys(schema, pl.String)), schema))
             continue
-        compiled.append((_bound(sql, list(params)), [], schema))
-    with ThreadPoolExecutor(max_workers=min(len(reads), READERS)) as pool:
+        compiled.append((sql, list(params), schema))
+    return _side_by_side(compiled)
+
+
+def sql_frames(reads: Sequence[tuple[str, Sequence[Any], dict[str, Any]]]) -> list[pl.DataFrame]:
+    """`sql_frame` of several queries, read side by side where they go through ADBC."""
+    if not _arrow_path() or len(reads) < 2:
+        return [sql_frame(sql, params, schema) for sql, params, schema in reads]
+    return _side_by_side(list(reads))
+
+
+def _side_by_side(
+    reads: Sequence[tuple[str, Sequence[Any], dict[str, Any]] | pl.DataFrame],
+) -> list[pl.DataFrame]:
+    bound: list[tuple[str, Sequence[Any], dict[str, Any]] | pl.DataFrame] = [
+        read if isinstance(read, pl.DataFrame) else (_bound(read[0], list(read[1])), [], read[2])
+        for read in reads
+    ]
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
         futures = [
-            pool.submit(_arrow_frame, *item) if item is not None else None for item in compiled
+            read if isinstance(read, pl.DataFrame) else pool.submit(_arrow_frame, *read)
+            for read in bound
         ]
-        return [
-            future.result()
-            if future is not None
-            else _typed(pl.DataFrame(schema=dict.fromkeys(schema, pl.String)), schema)
-            for future, (_, schema) in zip(futures, reads, strict=True)
-        ]
+        return [f if isinstance(f, pl.DataFrame) else f.result() for f in futures]
 
 
 def _arrow_path() -> bool:

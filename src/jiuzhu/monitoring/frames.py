@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from jiuzhu.db import sql_frame as read_frame
+from jiuzhu.db import sql_frames as read_frames
 
-__all__ = ["in_list", "read_frame"]
+__all__ = ["in_list", "read_frame", "read_frames"]
 
 
 def in_list(values: list[Any]) -> str:

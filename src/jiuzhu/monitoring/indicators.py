@@ -3,7 +3,7 @@ households get a warning of which kind, with the evidence. Pure functions of fra
 parameters — no database — so the tests drive them at their thresholds and the scan
 (scan.py) runs them over a whole register at once.
 
-Inputs (register.py, signals_frame below): households (household_id, county, category, …),
+Inputs (register.py, scan.signals_read): households (household_id, county, category, …),
 members (member_id, household_id, id_hash, monthly_fen, earned_fen) and signals
 (signal_id, source, id_hash, kind, amount_fen, occurred_on, …). Money is integer fen.
 Output: one row per warning (WARNING_SCHEMA), the level joined later per county.

@@ -11,10 +11,11 @@ their monthly incomes as registered. Read set-based (frames.read_frame), for bat
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
-from jiuzhu.monitoring.frames import read_frame
+from jiuzhu.monitoring.frames import read_frames
 from jiuzhu.rules.monitoring import CATEGORIES
 
 CATEGORY_KINDS = ("tekun", "dibao", "low_income", "rigid_expense")
@@ -23,18 +24,22 @@ EARNED = ("wages", "business")
 
 def households_frame(as_of: dt.date, prefix: str = "") -> pl.DataFrame:
     """household_id, region_code, county, residence, category (CATEGORIES)."""
-    households = read_frame(
-        "SELECT id, region_code, residence FROM registry_household "
-        "WHERE region_code LIKE %s AND (closed_on IS NULL OR closed_on > %s) ORDER BY id",
-        [f"{prefix}%", as_of],
-        {"household_id": pl.Int64, "region_code": pl.String, "residence": pl.String},
-    )
-    decided = read_frame(
-        "SELECT household_id, kind FROM cases_case WHERE outcome = 'approved' "
-        "AND kind IN ('tekun', 'dibao', 'low_income', 'rigid_expense') "
-        "AND decided_on <= %s AND region_code LIKE %s",
-        [as_of, f"{prefix}%"],
-        {"household_id": pl.Int64, "kind": pl.String},
+    households, decided = read_frames(
+        [
+            (
+                "SELECT id, region_code, residence FROM registry_household WHERE region_code "
+                "LIKE %s AND (closed_on IS NULL OR closed_on > %s) ORDER BY id",
+                [f"{prefix}%", as_of],
+                {"household_id": pl.Int64, "region_code": pl.String, "residence": pl.String},
+            ),
+            (
+                "SELECT household_id, kind FROM cases_case WHERE outcome = 'approved' "
+                "AND kind IN ('tekun', 'dibao', 'low_income', 'rigid_expense') "
+                "AND decided_on <= %s AND region_code LIKE %s",
+                [as_of, f"{prefix}%"],
+                {"household_id": pl.Int64, "kind": pl.String},
+            ),
+        ]
     )
     rank = {c: i for i, c in enumerate(CATEGORIES)}
     best = decided.group_by("household_id").agg(
@@ -53,28 +58,44 @@ def households_frame(as_of: dt.date, prefix: str = "") -> pl.DataFrame:
     )
 
 
+Read = tuple[str, list[Any], dict[str, Any]]
+
+
+def members_reads(as_of: dt.date, since: dt.date, prefix: str = "") -> list[Read]:
+    """The two reads `members_from` makes the members frame of (read them with others side
+    by side: `read_frames`)."""
+    return [
+        (
+            "SELECT id, household_id, id_hash FROM registry_member WHERE region_code LIKE %s "
+            "AND joined_on <= %s AND (left_on IS NULL OR left_on >= %s) ORDER BY id",
+            [f"{prefix}%", as_of, since],
+            {"member_id": pl.Int64, "household_id": pl.Int64, "id_hash": pl.String},
+        ),
+        (
+            "SELECT member_id, kind, amount, valid_from FROM registry_incomefact WHERE "
+            "region_code LIKE %s AND valid_from <= %s AND (valid_to IS NULL OR valid_to >= %s)",
+            [f"{prefix}%", as_of, since],
+            {
+                "member_id": pl.Int64,
+                "kind": pl.String,
+                "amount": pl.Decimal(14, 2),
+                "valid_from": pl.Date,
+            },
+        ),
+    ]
+
+
 def members_frame(as_of: dt.date, since: dt.date, prefix: str = "") -> pl.DataFrame:
     """member_id, household_id, id_hash, monthly_fen (all incomes), earned_fen (wages and
     business): members on the household on `as_of` or who left it on or after `since` (a
     member who died lately is still the one whose death is weighed), each income kind at its
     latest value in force on or after `since`."""
-    members = read_frame(
-        "SELECT id, household_id, id_hash FROM registry_member WHERE region_code LIKE %s "
-        "AND joined_on <= %s AND (left_on IS NULL OR left_on >= %s) ORDER BY id",
-        [f"{prefix}%", as_of, since],
-        {"member_id": pl.Int64, "household_id": pl.Int64, "id_hash": pl.String},
-    )
-    incomes = read_frame(
-        "SELECT member_id, kind, amount, valid_from FROM registry_incomefact "
-        "WHERE region_code LIKE %s AND valid_from <= %s AND (valid_to IS NULL OR valid_to >= %s)",
-        [f"{prefix}%", as_of, since],
-        {
-            "member_id": pl.Int64,
-            "kind": pl.String,
-            "amount": pl.Decimal(14, 2),
-            "valid_from": pl.Date,
-        },
-    )
+    members, incomes = read_frames(members_reads(as_of, since, prefix))
+    return members_from(members, incomes)
+
+
+def members_from(members: pl.DataFrame, incomes: pl.DataFrame) -> pl.DataFrame:
+    """The members frame (see `members_frame`) of the two reads of `members_reads`."""
     latest = (
         incomes.sort("valid_from")
         .group_by("member_id", "kind")

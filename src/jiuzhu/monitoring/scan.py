@@ -24,11 +24,11 @@ from django.db import transaction
 
 from jiuzhu.audit.services import audit_record
 from jiuzhu.db import bulk_insert, bulk_set
-from jiuzhu.monitoring.frames import in_list, read_frame
+from jiuzhu.monitoring.frames import in_list, read_frame, read_frames
 from jiuzhu.monitoring.indicators import county_parameters, signal_warnings, with_levels
 from jiuzhu.monitoring.models import AssignedLevel, HouseholdRisk, RiskWarning, Task
 from jiuzhu.monitoring.policy import policy_warnings
-from jiuzhu.monitoring.register import households_frame, members_frame
+from jiuzhu.monitoring.register import households_frame, members_from, members_reads
 from jiuzhu.monitoring.signals import SIGNALS
 from jiuzhu.rules.monitoring import LEVEL_RANK, LEVELS, TASK_DAYS, monitoring_parameters
 from jiuzhu.rules.procedure import due_after
@@ -50,11 +50,11 @@ class ScanResult:
     risk_changed: int = 0
 
 
-def signals_frame(as_of: dt.date, since: dt.date) -> pl.DataFrame:
+def signals_read(as_of: dt.date, since: dt.date) -> tuple[str, list[Any], dict[str, Any]]:
     """The signals delivered in complete batches with an as-of date on or before the day,
-    about events after `since` and not after the day."""
+    about events after `since` and not after the day (read with `signals_from`)."""
     kinds = list(SIGNALS)
-    frame = read_frame(
+    return (
         "SELECT r.id, r.source, r.id_hash, r.kind, CAST(r.amount AS TEXT), "
         "CAST(r.quantity AS TEXT), r.occurred_on, CAST(r.data AS TEXT) "
         "FROM verification_departmentrecord r JOIN verification_sourcebatch b "
@@ -72,6 +72,9 @@ def signals_frame(as_of: dt.date, since: dt.date) -> pl.DataFrame:
             "data": pl.String,
         },
     )
+
+
+def signals_from(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns((pl.col("amount") * 100).cast(pl.Int64).alias("amount_fen"))
 
 
@@ -85,8 +88,11 @@ def candidates(
     cp = county_parameters(params, as_of)
     starts = cp.counties.select("medical_since", "event_since")
     since = min((d for column in starts.iter_columns() for d in column), default=as_of)
-    members = members_frame(as_of, since, region)
-    signals = signals_frame(as_of, since)
+    # the members, their incomes and the signals read side by side
+    members, incomes, signals = read_frames(
+        [*members_reads(as_of, since, region), signals_read(as_of, since)]
+    )
+    members, signals = members_from(members, incomes), signals_from(signals)
     found = signal_warnings(households, members, signals, cp)
     if policy and households.height:
         found = pl.concat([found, with_levels(policy_warnings(households, as_of), households, cp)])
