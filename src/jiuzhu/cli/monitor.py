@@ -128,9 +128,7 @@ def import_command(
 
 def scan_json(result: Any, seconds: float) -> dict[str, Any]:
     """The public contract of `jiuzhu monitor scan --json` (docs/cli.md)."""
-    from jiuzhu.monitoring.models import Task
-
-    tasks = {t.warning_id: t for t in Task.unscoped.filter(warning__in=result.new_warnings)}
+    new = result.new
     return {
         "as_of": result.as_of.isoformat(),
         "region": result.region,
@@ -138,30 +136,30 @@ def scan_json(result: Any, seconds: float) -> dict[str, Any]:
         "signals": result.signals,
         "matched_signals": result.matched_signals,
         "candidates": result.candidates,
-        "new_warnings": len(result.new_warnings),
+        "new_warnings": new.height,
         "by_kind": result.by_kind,
         "by_level": result.by_level,
         "risk_changed": result.risk_changed,
         "warnings": [
             {
-                "id": w.pk,
-                "household_id": w.household_id,
-                "region_code": w.region_code,
-                "kind": w.kind,
-                "rule": w.rule,
-                "level": w.level,
-                "category": w.category,
-                "amount": None if w.amount is None else f"{w.amount:.2f}",
-                "signal_ids": list(w.signal_ids),
-                "evidence": w.evidence,
+                "id": w["id"],
+                "household_id": w["household_id"],
+                "region_code": w["region_code"],
+                "kind": w["kind"],
+                "rule": w["rule"],
+                "level": w["level"],
+                "category": w["category"],
+                "amount": w["amount"],
+                "signal_ids": json.loads(w["signal_ids"]),
+                "evidence": json.loads(w["evidence"]),
                 "task": {
-                    "id": tasks[w.pk].pk,
-                    "assigned_level": tasks[w.pk].assigned_level,
-                    "assigned_area": tasks[w.pk].assigned_area,
-                    "due_on": tasks[w.pk].due_on.isoformat(),
+                    "id": w["task_id"],
+                    "assigned_level": w["assigned_level"],
+                    "assigned_area": w["assigned_area"],
+                    "due_on": w["due_on"].isoformat(),
                 },
             }
-            for w in result.new_warnings
+            for w in new.iter_rows(named=True)
         ],
         "seconds": round(seconds, 2),
     }

@@ -37,7 +37,7 @@ def seed_demo_signals(
     return {
         "signals": imported,
         "planted": data.truth.height,
-        "warnings": len(scan.new_warnings),
+        "warnings": scan.new.height,
         "by_kind": scan.by_kind,
         "by_level": scan.by_level,
         "folder": str(folder),

@@ -16,17 +16,17 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from jiuzhu.audit.services import audit_record
-from jiuzhu.db import bulk_insert, bulk_set
-from jiuzhu.monitoring.frames import in_list, read_frame, read_frames
+from jiuzhu.db import insert_frame
+from jiuzhu.monitoring.frames import in_list, read_frames
 from jiuzhu.monitoring.indicators import county_parameters, signal_warnings, with_levels
-from jiuzhu.monitoring.models import AssignedLevel, HouseholdRisk, RiskWarning, Task
+from jiuzhu.monitoring.models import AssignedLevel, HouseholdRisk, RiskWarning, Task, TaskState
 from jiuzhu.monitoring.policy import policy_warnings
 from jiuzhu.monitoring.register import households_frame, members_from, members_reads
 from jiuzhu.monitoring.signals import SIGNALS
@@ -34,6 +34,25 @@ from jiuzhu.rules.monitoring import LEVEL_RANK, LEVELS, TASK_DAYS, monitoring_pa
 from jiuzhu.rules.procedure import due_after
 
 SUPPRESSED_WHILE_OPEN = ("medical", "policy_match")  # kinds that accumulate, not events
+NEW_SCHEMA: dict[str, Any] = {  # ScanResult.new: a new warning with its task
+    "id": pl.Int64,
+    "household_id": pl.Int64,
+    "region_code": pl.String,
+    "kind": pl.String,
+    "rule": pl.String,
+    "level": pl.String,
+    "rank": pl.Int64,
+    "key": pl.String,
+    "category": pl.String,
+    "amount": pl.String,  # decimal text, or null
+    "signal_ids": pl.String,  # JSON
+    "evidence": pl.String,  # JSON
+    "raised_on": pl.Date,
+    "task_id": pl.Int64,
+    "assigned_level": pl.String,
+    "assigned_area": pl.String,
+    "due_on": pl.Date,
+}
 
 
 @dataclass
@@ -44,22 +63,40 @@ class ScanResult:
     signals: int = 0
     matched_signals: int = 0
     candidates: int = 0
-    new_warnings: list[RiskWarning] = field(default_factory=list)
+    # the new warnings, one row each, with their ids and their tasks' (NEW_COLUMNS)
+    new: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NEW_SCHEMA))
     by_kind: dict[str, int] = field(default_factory=dict)
     by_level: dict[str, int] = field(default_factory=dict)
     risk_changed: int = 0
 
+    @property
+    def new_warnings(self) -> list[RiskWarning]:
+        """The new warnings as (saved) model objects, for a few of them."""
+        fields = {f.attname for f in RiskWarning._meta.concrete_fields}
+        return [
+            RiskWarning(
+                **{k: v for k, v in row.items() if k in fields}
+                | {
+                    "signal_ids": json.loads(row["signal_ids"]),
+                    "evidence": json.loads(row["evidence"]),
+                }
+            )
+            for row in self.new.iter_rows(named=True)
+        ]
+
 
 def signals_read(as_of: dt.date, since: dt.date) -> tuple[str, list[Any], dict[str, Any]]:
     """The signals delivered in complete batches with an as-of date on or before the day,
-    about events after `since` and not after the day (read with `signals_from`)."""
+    about events after `since` and not after the day (read with `signals_from`). Not
+    sorted by the database (ten million rows would spill to disk): `signals_from` sorts
+    them by id in memory."""
     kinds = list(SIGNALS)
     return (
         "SELECT r.id, r.source, r.id_hash, r.kind, CAST(r.amount AS TEXT), "
         "CAST(r.quantity AS TEXT), r.occurred_on, CAST(r.data AS TEXT) "
         "FROM verification_departmentrecord r JOIN verification_sourcebatch b "
         f"ON b.id = r.batch_id WHERE r.source IN ({in_list(kinds)}) AND b.status = 'complete' "
-        "AND r.as_of <= %s AND r.occurred_on > %s AND r.occurred_on <= %s ORDER BY r.id",
+        "AND r.as_of <= %s AND r.occurred_on > %s AND r.occurred_on <= %s",
         [*kinds, as_of, since, as_of],
         {
             "signal_id": pl.Int64,
@@ -75,7 +112,10 @@ def signals_read(as_of: dt.date, since: dt.date) -> tuple[str, list[Any], dict[s
 
 
 def signals_from(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns((pl.col("amount") * 100).cast(pl.Int64).alias("amount_fen"))
+    """In id order (the rules keep the first of repeated facts), with amounts in fen."""
+    return frame.sort("signal_id").with_columns(
+        (pl.col("amount") * 100).cast(pl.Int64).alias("amount_fen")
+    )
 
 
 def candidates(
@@ -131,58 +171,105 @@ def _new_only(found: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _assignment(region_code: str, kind: str) -> tuple[str, str]:
-    """Who handles the warning: the village's assistant (grid worker) visits; a 政策找人
-    match goes to the township, which offers the aid (M-02)."""
-    if kind == "policy_match" and len(region_code) >= 9:
-        return AssignedLevel.TOWNSHIP, region_code[:9]
-    if len(region_code) >= 12:
-        return AssignedLevel.VILLAGE, region_code[:12]
-    if len(region_code) >= 9:
-        return AssignedLevel.TOWNSHIP, region_code[:9]
-    return AssignedLevel.COUNTY, region_code[:6]
+def _assigned(region: pl.Expr, kind: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Who handles each warning, (assigned_level, assigned_area): the village's assistant
+    (grid worker) visits; a 政策找人 match goes to the township, which offers the aid (M-02);
+    a household registered above village level, the lowest level it has."""
+    long = region.str.len_chars()
+    township = ((kind == "policy_match") & (long >= 9)) | ((long >= 9) & (long < 12))
+    level = (
+        pl.when(township)
+        .then(pl.lit(str(AssignedLevel.TOWNSHIP)))
+        .when(long >= 12)
+        .then(pl.lit(str(AssignedLevel.VILLAGE)))
+        .otherwise(pl.lit(str(AssignedLevel.COUNTY)))
+    )
+    area = (
+        pl.when(township)
+        .then(region.str.slice(0, 9))
+        .when(long >= 12)
+        .then(region.str.slice(0, 12))
+        .otherwise(region.str.slice(0, 6))
+    )
+    return level, area
 
 
-def _rows(new: pl.DataFrame, as_of: dt.date) -> tuple[list[RiskWarning], list[Task]]:
-    dues: dict[tuple[str, str], Any] = {}
-    warnings: list[RiskWarning] = []
-    tasks: list[Task] = []
-    for row in new.iter_rows(named=True):  # building the new rows; no query per row
-        level, county = row["level"], row["county"]
-        if (county, level) not in dues:
-            dues[(county, level)] = due_after(as_of, TASK_DAYS[level], county)
-        due = dues[(county, level)]
-        amount = row["amount_fen"]
-        warning = RiskWarning(
-            household_id=row["household_id"],
-            region_code=row["region_code"],
-            kind=row["kind"],
-            rule=row["rule"],
-            level=level,
-            rank=LEVEL_RANK[level],
-            key=row["key"],
-            category=row["category"],
-            amount=None if amount is None else Decimal(amount) / 100,
-            signal_ids=list(row["signal_ids"] or []),
-            evidence=json.loads(row["evidence"]),
-            raised_on=as_of,
-        )
-        assigned_level, area = _assignment(row["region_code"], row["kind"])
-        warnings.append(warning)
-        tasks.append(
-            Task(
-                warning=warning,
-                household_id=row["household_id"],
-                region_code=row["region_code"],
-                assigned_level=assigned_level,
-                assigned_area=area,
-                rank=LEVEL_RANK[level],
-                opened_on=as_of,
-                due_on=due.on,
-                due_provisional=due.provisional,
-            )
-        )
-    return warnings, tasks
+def _dues(new: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The task deadline of each (county, level) among the new warnings: working days on
+    China's calendar by the county's parameters (few pairs, computed once each)."""
+    pairs = new.select("county", "level").unique().rows()
+    dues = {pair: due_after(as_of, TASK_DAYS[pair[1]], pair[0]) for pair in pairs}
+    return pl.DataFrame(
+        [(c, lv, d.on, d.provisional) for (c, lv), d in dues.items()],
+        schema={
+            "county": pl.String,
+            "level": pl.String,
+            "due_on": pl.Date,
+            "due_provisional": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
+def _yuan(fen: pl.Expr) -> pl.Expr:
+    """Integer fen as decimal yuan text with two places (null stays null)."""
+    return pl.format(
+        "{}{}.{}",
+        pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+        (fen.abs() // 100).cast(pl.String),
+        (fen.abs() % 100).cast(pl.String).str.zfill(2),
+    )
+
+
+def _write_new(new: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Insert the new warnings and their tasks set-based (`insert_frame`: COPY on
+    PostgreSQL, no object per row); the warnings with their ids and their tasks'."""
+    if new.height == 0:
+        return pl.DataFrame(schema=NEW_SCHEMA)
+    rank = pl.col("level").replace_strict(LEVEL_RANK, return_dtype=pl.Int64)
+    level, area = _assigned(pl.col("region_code"), pl.col("kind"))
+    rows = new.join(_dues(new, as_of), on=["county", "level"], how="left", maintain_order="left")
+    warnings = rows.select(
+        "household_id",
+        "region_code",
+        "kind",
+        "rule",
+        "level",
+        rank.alias("rank"),
+        "key",
+        "category",
+        _yuan(pl.col("amount_fen")).alias("amount"),
+        pl.format("[{}]", pl.col("signal_ids").cast(pl.List(pl.String)).list.join(","))
+        .fill_null("[]")
+        .alias("signal_ids"),
+        "evidence",
+        pl.lit(as_of).alias("raised_on"),
+        pl.lit(False).alias("closed"),
+        pl.lit(timezone.now()).alias("created_at"),
+    )
+    warning_ids = insert_frame(RiskWarning, warnings, json_columns=("signal_ids", "evidence"))
+    tasks = rows.select(
+        warning_ids.alias("warning_id"),
+        "household_id",
+        "region_code",
+        level.alias("assigned_level"),
+        area.alias("assigned_area"),
+        rank.alias("rank"),
+        pl.lit(str(TaskState.OPEN)).alias("state"),
+        pl.lit(as_of).alias("opened_on"),
+        "due_on",
+        "due_provisional",
+        pl.lit(0).alias("escalations"),
+        *(pl.lit("").alias(c) for c in ("recommended", "outcome", "note", "department")),
+    )
+    task_ids = insert_frame(Task, tasks)
+    return warnings.with_columns(
+        warning_ids.alias("id"),
+        task_ids.alias("task_id"),
+        tasks["assigned_level"],
+        tasks["assigned_area"],
+        tasks["due_on"],
+    ).select(list(NEW_SCHEMA))
 
 
 def risk_refresh(household_id: int, as_of: dt.date) -> None:
@@ -202,40 +289,30 @@ def risk_refresh(household_id: int, as_of: dt.date) -> None:
 
 def _risk_grades(as_of: dt.date, region: str) -> int:
     """Each household's grade = the highest level among its open warnings; rows written
-    only where the grade or the count changed (a re-run changes nothing)."""
-    grades = read_frame(
-        "SELECT household_id, MIN(region_code), MAX(rank), COUNT(*) FROM monitoring_riskwarning "
-        "WHERE closed = %s AND region_code LIKE %s GROUP BY household_id",
-        [False, f"{region}%"],
-        {"household_id": pl.Int64, "region_code": pl.String, "rank": pl.Int64, "n": pl.Int64},
-    )
-    wanted = {r[0]: r for r in grades.iter_rows()}
-    current = {
-        r.household_id: r for r in HouseholdRisk.unscoped.filter(region_code__startswith=region)
-    }
-    changed: list[HouseholdRisk] = []
-    added: list[HouseholdRisk] = []
-    for household_id, (_, region_code, rank, n) in wanted.items():
-        row = current.get(household_id)
-        if row is None:
-            added.append(
-                HouseholdRisk(
-                    household_id=household_id,
-                    region_code=region_code,
-                    level=LEVELS[rank - 1],
-                    rank=rank,
-                    open_warnings=n,
-                    as_of=as_of,
-                )
-            )
-        elif (row.rank, row.open_warnings) != (rank, n):
-            row.rank, row.level, row.open_warnings, row.as_of = rank, LEVELS[rank - 1], n, as_of
-            changed.append(row)
-    gone = [h for h in current if h not in wanted]
-    bulk_insert(added)
-    bulk_set(changed, ["rank", "level", "open_warnings", "as_of"])
-    HouseholdRisk.unscoped.filter(household_id__in=gone).delete()
-    return len(added) + len(changed) + len(gone)
+    only where the grade or the count changed (a re-run changes nothing), removed where no
+    warning is open. Two statements (an upsert from the warnings' aggregate, a delete),
+    whatever the number of households; the number of rows written."""
+    levels = " ".join(f"WHEN {rank} THEN '{level}'" for level, rank in LEVEL_RANK.items())
+    risk, warning = HouseholdRisk._meta.db_table, RiskWarning._meta.db_table
+    prefix = f"{region}%"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {risk} (household_id, region_code, level, rank, open_warnings, as_of) "
+            f"SELECT household_id, MIN(region_code), CASE MAX(rank) {levels} END, MAX(rank), "
+            f"COUNT(*), %s FROM {warning} WHERE closed = %s AND region_code LIKE %s "
+            "GROUP BY household_id ON CONFLICT (household_id) DO UPDATE SET "
+            "level = excluded.level, rank = excluded.rank, "
+            "open_warnings = excluded.open_warnings, as_of = excluded.as_of "
+            f"WHERE {risk}.rank <> excluded.rank OR {risk}.open_warnings <> excluded.open_warnings",
+            [as_of, False, prefix],
+        )
+        written = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"DELETE FROM {risk} WHERE region_code LIKE %s AND NOT EXISTS (SELECT 1 FROM "
+            f"{warning} w WHERE w.household_id = {risk}.household_id AND w.closed = %s)",
+            [prefix, False],
+        )
+        return written + max(cursor.rowcount, 0)
 
 
 def monitoring_scan(
@@ -254,18 +331,12 @@ def monitoring_scan(
     result.candidates = found.height
     step("write")
     with transaction.atomic(durable=True):
-        new = _new_only(found)
-        warnings, tasks = _rows(new, as_of)
-        bulk_insert(warnings, with_ids=True)
-        for task, warning in zip(tasks, warnings, strict=True):
-            task.warning_id = warning.pk
-        bulk_insert(tasks)
-        result.new_warnings = warnings
+        result.new = _write_new(_new_only(found), as_of)
         result.risk_changed = _risk_grades(as_of, region)
-        for w in warnings:
-            result.by_kind[w.kind] = result.by_kind.get(w.kind, 0) + 1
-            result.by_level[w.level] = result.by_level.get(w.level, 0) + 1
-        if warnings or result.risk_changed:
+        for name, counts in (("kind", result.by_kind), ("level", result.by_level)):
+            for value, n in result.new.group_by(name).len().sort(name).iter_rows():
+                counts[value] = n
+        if result.new.height or result.risk_changed:
             audit_record(
                 actor=actor,
                 action="monitoring.scan",
@@ -275,7 +346,7 @@ def monitoring_scan(
                 new={
                     "as_of": as_of.isoformat(),
                     "region": region,
-                    "warnings": [w.pk for w in warnings],
+                    "warnings": result.new["id"].to_list(),
                     "by_kind": result.by_kind,
                     "by_level": result.by_level,
                     "risk_changed": result.risk_changed,
