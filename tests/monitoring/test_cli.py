@@ -71,6 +71,11 @@ def test_import_then_scan_then_escalate(tmp_path: Path, cli_db: None, caseworker
     assert (warning["rule"], warning["level"], warning["amount"]) == ("M-02", "yellow", "6200.50")
     assert warning["task"]["assigned_area"] == "440104001001"
     assert warning["task"]["due_on"] == "2026-03-09"
+    assert set(warning) == {"id", "household_id", "region_code", "kind", "rule", "level",
+                            "category", "amount", "signal_ids", "evidence", "task"}  # fmt: skip
+    assert set(warning["task"]) == {"id", "assigned_level", "assigned_area", "due_on"}
+    assert warning["signal_ids"] and all(isinstance(i, int) for i in warning["signal_ids"])
+    assert isinstance(warning["evidence"], dict) and warning["evidence"]
     again = json.loads(
         runner.invoke(app, ["monitor", "scan", "--as-of", "2026-03-02", "--json", "--quiet"]).stdout
     )

@@ -127,8 +127,8 @@ def import_command(
 
 
 def scan_json(result: Any, seconds: float) -> dict[str, Any]:
-    """The public contract of `jiuzhu monitor scan --json` (docs/cli.md)."""
-    new = result.new
+    """The public contract of `jiuzhu monitor scan --json` (docs/cli.md), but for its
+    `warnings`: `warning_lines` gives them, each already JSON."""
     return {
         "as_of": result.as_of.isoformat(),
         "region": result.region,
@@ -136,33 +136,51 @@ def scan_json(result: Any, seconds: float) -> dict[str, Any]:
         "signals": result.signals,
         "matched_signals": result.matched_signals,
         "candidates": result.candidates,
-        "new_warnings": new.height,
+        "new_warnings": result.new.height,
         "by_kind": result.by_kind,
         "by_level": result.by_level,
         "risk_changed": result.risk_changed,
-        "warnings": [
-            {
-                "id": w["id"],
-                "household_id": w["household_id"],
-                "region_code": w["region_code"],
-                "kind": w["kind"],
-                "rule": w["rule"],
-                "level": w["level"],
-                "category": w["category"],
-                "amount": w["amount"],
-                "signal_ids": json.loads(w["signal_ids"]),
-                "evidence": json.loads(w["evidence"]),
-                "task": {
-                    "id": w["task_id"],
-                    "assigned_level": w["assigned_level"],
-                    "assigned_area": w["assigned_area"],
-                    "due_on": w["due_on"].isoformat(),
-                },
-            }
-            for w in new.iter_rows(named=True)
-        ],
         "seconds": round(seconds, 2),
     }
+
+
+def warning_lines(new: Any) -> list[str]:
+    """Each new warning as a JSON object (id, household_id, region_code, kind, rule, level,
+    category, amount, signal_ids, evidence, task {id, assigned_level, assigned_area,
+    due_on}), encoded by Polars at once: a day's scan may raise hundreds of thousands."""
+    import polars as pl
+
+    if new.height == 0:
+        return []
+    head = pl.struct(
+        "id", "household_id", "region_code", "kind", "rule", "level", "category", "amount"
+    ).struct.json_encode()
+    task = pl.struct(
+        pl.col("task_id").alias("id"),
+        "assigned_level",
+        "assigned_area",
+        pl.col("due_on").cast(pl.String),
+    ).struct.json_encode()
+    line = pl.concat_str(
+        head.str.strip_suffix("}"),
+        pl.lit(',"signal_ids":'),
+        pl.col("signal_ids"),
+        pl.lit(',"evidence":'),
+        pl.col("evidence"),
+        pl.lit(',"task":'),
+        task,
+        pl.lit("}"),
+    )
+    return new.select(line.alias("line"))["line"].to_list()  # type: ignore[no-any-return]
+
+
+def _emit_scan(data: dict[str, Any], lines: list[str]) -> None:
+    """The scan's JSON document: its figures indented, then `warnings`, one per line."""
+    head = json.dumps(data, ensure_ascii=False, indent=2)
+    body = ",\n".join("    " + line for line in lines)
+    warnings = f"[\n{body}\n  ]" if lines else "[]"
+    figures = head.removesuffix("\n}")
+    sys.stdout.write(f'{figures},\n  "warnings": {warnings}\n}}\n')
 
 
 @monitor_app.command("scan")
@@ -204,7 +222,7 @@ def scan_command(
         )
         data = scan_json(result, time.perf_counter() - started)
     if as_json:
-        _emit(data)
+        _emit_scan(data, warning_lines(result.new))
         return
     table = Table(title=f"monitoring scan {day} {area or 'all'}", title_justify="left")
     table.add_column("")

@@ -124,7 +124,7 @@ def distinct_signals(signals: pl.DataFrame) -> pl.DataFrame:
     return signals.unique(subset=present, keep="first", maintain_order=True)
 
 
-def _yuan(column: str) -> pl.Expr:
+def yuan_text(column: str) -> pl.Expr:
     """Integer fen as a decimal yuan string ("6000.00"): exact, never through a float."""
     value = pl.col(column)
     return pl.format("{}.{}", value // 100, (value % 100).cast(pl.String).str.zfill(2))
@@ -210,9 +210,9 @@ def medical(
     found = found.with_columns(
         _evidence(
             pl.col("category"),
-            _yuan("amount_fen").alias("out_of_pocket"),
-            _yuan("threshold_fen").alias("threshold"),
-            _yuan("year").alias("annual_income"),
+            yuan_text("amount_fen").alias("out_of_pocket"),
+            yuan_text("threshold_fen").alias("threshold"),
+            yuan_text("year").alias("annual_income"),
             pl.col("share").alias("above_income_share"),
         ).alias("evidence")
     )
@@ -240,7 +240,7 @@ def breadwinner_death(
         _evidence(
             pl.col("category"),
             pl.col("occurred_on").cast(pl.String).alias("died_on"),
-            _yuan("monthly_fen").alias("monthly_income_lost"),
+            yuan_text("monthly_fen").alias("monthly_income_lost"),
         ).alias("evidence"),
     )
     return _finish(found, "breadwinner_death", "breadwinner_death", "M-02")
@@ -270,7 +270,7 @@ def job_loss(
             _evidence(
                 pl.col("category"),
                 pl.col("occurred_on").cast(pl.String).alias("registered_on"),
-                _yuan("earned_fen").alias("earned_income_lost"),
+                yuan_text("earned_fen").alias("earned_income_lost"),
             ).alias("evidence"),
         )
     )
@@ -292,8 +292,8 @@ def disaster(
             _evidence(
                 pl.col("category"),
                 pl.col("kind").alias("disaster"),
-                _yuan("amount_fen").alias("loss"),
-                _yuan("disaster_fen").alias("threshold"),
+                yuan_text("amount_fen").alias("loss"),
+                yuan_text("disaster_fen").alias("threshold"),
             ).alias("evidence"),
         )
     )
@@ -382,7 +382,7 @@ def utility_arrears(
             pl.col("category"),
             pl.col("kind").alias("utility"),
             pl.format("{}", pl.col("quantity")).alias("months"),
-            _yuan("amount_fen").alias("owed"),
+            yuan_text("amount_fen").alias("owed"),
         ).alias("evidence"),
     )
     return _finish(found, "utility_arrears", "utility_arrears", "M-02")

@@ -109,7 +109,11 @@ class Task(models.Model):
     opened (`case`), a referral to a department, emergency aid, or nothing needed."""
 
     warning = models.OneToOneField(RiskWarning, on_delete=models.PROTECT, related_name="task")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # the warning's household, written with it: not checked again by the database (a day's
+    # scan writes hundreds of thousands of tasks)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     region_code = models.CharField(_("区划代码"), max_length=12)
     assigned_level = models.CharField(
         _("责任层级"), max_length=10, choices=AssignedLevel.choices, default=AssignedLevel.VILLAGE

@@ -24,8 +24,13 @@ from django.utils import timezone
 
 from jiuzhu.audit.services import audit_record
 from jiuzhu.db import insert_frame
-from jiuzhu.monitoring.frames import in_list, read_frames
-from jiuzhu.monitoring.indicators import county_parameters, signal_warnings, with_levels
+from jiuzhu.monitoring.frames import in_list, read_frame, read_frames
+from jiuzhu.monitoring.indicators import (
+    county_parameters,
+    signal_warnings,
+    with_levels,
+    yuan_text,
+)
 from jiuzhu.monitoring.models import AssignedLevel, HouseholdRisk, RiskWarning, Task, TaskState
 from jiuzhu.monitoring.policy import policy_warnings
 from jiuzhu.monitoring.register import households_frame, members_from, members_reads
@@ -141,29 +146,44 @@ def candidates(
     return found.sort("household_id", "kind", "key"), counts
 
 
+EXISTING = {"household_id": pl.Int64, "kind": pl.String, "key": pl.String, "closed": pl.Boolean}
+
+
+def _existing(household_ids: list[int]) -> pl.DataFrame:
+    """The warnings already raised for these households (EXISTING): one query with the ids
+    as one array on PostgreSQL, chunks of ids elsewhere."""
+    table = RiskWarning._meta.db_table
+    columns = "household_id, kind, key, closed"
+    if connection.vendor == "postgresql":
+        return read_frame(
+            f"SELECT {columns} FROM {table} WHERE household_id = ANY(%s)",
+            [household_ids],
+            EXISTING,
+        )
+    return pl.concat(
+        [
+            read_frame(
+                f"SELECT {columns} FROM {table} WHERE household_id IN ({in_list(chunk)})",
+                chunk,
+                EXISTING,
+            )
+            for chunk in (
+                household_ids[at : at + 5000] for at in range(0, len(household_ids), 5000)
+            )
+        ],
+        how="vertical",
+    )
+
+
 def _new_only(found: pl.DataFrame) -> pl.DataFrame:
     """Drop what is already there: the same key, or an open warning of an accumulating kind."""
     if found.height == 0:
         return found
-    ids = sorted(set(found.get_column("household_id").to_list()))
-    existing: set[tuple[int, str, str]] = set()
-    open_kinds: set[tuple[int, str]] = set()
-    for at in range(0, len(ids), 5000):
-        rows = RiskWarning.unscoped.filter(household_id__in=ids[at : at + 5000]).values_list(
-            "household_id", "kind", "key", "closed"
-        )
-        for household_id, kind, key, closed in rows:
-            existing.add((household_id, kind, key))
-            if not closed and kind in SUPPRESSED_WHILE_OPEN:
-                open_kinds.add((household_id, kind))
-    taken = pl.DataFrame(
-        list(existing),
-        schema={"household_id": pl.Int64, "kind": pl.String, "key": pl.String},
-        orient="row",
-    )
-    busy = pl.DataFrame(
-        list(open_kinds), schema={"household_id": pl.Int64, "kind": pl.String}, orient="row"
-    )
+    existing = _existing(found.get_column("household_id").unique().sort().to_list())
+    taken = existing.select("household_id", "kind", "key")
+    busy = existing.filter(
+        ~pl.col("closed") & pl.col("kind").is_in(list(SUPPRESSED_WHILE_OPEN))
+    ).select("household_id", "kind")
     return (
         found.join(taken, on=["household_id", "kind", "key"], how="anti")
         .join(busy, on=["household_id", "kind"], how="anti")
@@ -211,16 +231,6 @@ def _dues(new: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     )
 
 
-def _yuan(fen: pl.Expr) -> pl.Expr:
-    """Integer fen as decimal yuan text with two places (null stays null)."""
-    return pl.format(
-        "{}{}.{}",
-        pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-        (fen.abs() // 100).cast(pl.String),
-        (fen.abs() % 100).cast(pl.String).str.zfill(2),
-    )
-
-
 def _write_new(new: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """Insert the new warnings and their tasks set-based (`insert_frame`: COPY on
     PostgreSQL, no object per row); the warnings with their ids and their tasks'."""
@@ -238,7 +248,7 @@ def _write_new(new: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         rank.alias("rank"),
         "key",
         "category",
-        _yuan(pl.col("amount_fen")).alias("amount"),
+        yuan_text("amount_fen").alias("amount"),
         pl.format("[{}]", pl.col("signal_ids").cast(pl.List(pl.String)).list.join(","))
         .fill_null("[]")
         .alias("signal_ids"),
