@@ -248,3 +248,25 @@ def test_a_batch_that_changed_while_its_file_was_written_is_refused(
     assert Payment.unscoped.filter(status=PaymentStatus.PENDING).count() == 5
     assert approved.__class__.unscoped.get(pk=approved.pk).status == BatchStatus.APPROVED
     assert not AccessEvent.objects.filter(subject_type="payee_account").exists()
+
+
+def test_the_control_report_names_a_household_whose_ledger_disagrees(
+    officers: dict[str, Any], approved: Any
+) -> None:
+    """A posting with no payment state behind it (here: money recorded as paid while the
+    payment is still pending) unbalances that household and its batch, and only them."""
+    from django.db import transaction
+
+    from jiuzhu.benefits.ledger import post
+    from jiuzhu.benefits.models import PostingKind
+
+    assert control_report(COUNTY, MONTH)["balanced"]
+    payment = Payment.unscoped.filter(batch=approved).order_by("id").first()
+    assert payment is not None
+    with transaction.atomic():
+        post(PostingKind.PAYMENT, [payment], approved.pk)
+    report = control_report(COUNTY, MONTH)
+    assert not report["balanced"]
+    assert report["households_unbalanced"] == [payment.household_id]
+    assert report["households"] == 5
+    assert [b["balanced"] for b in report["batches"]] == [False]
