@@ -86,14 +86,12 @@ def scale(n_signals: int, match: float) -> None:
     registered members, by their stored keyed hashes) written straight into the
     verification tables by COPY, one complete batch per source dated the core's day (the
     import path is measured on its own, docs/benchmarks.md "Verification")."""
-    import io
-
     import polars as pl
     from django.db import connection
     from django.utils import timezone
 
     from benchmarks.monitoring_core import AS_OF, signals
-    from jiuzhu.db import sql_frame
+    from jiuzhu.db import copy_frame, sql_frame
     from jiuzhu.regions.scope import system_scope
     from jiuzhu.verification.models import DepartmentRecord, SourceBatch
 
@@ -118,16 +116,7 @@ def scale(n_signals: int, match: float) -> None:
                 pl.col("amount").cast(pl.String), pl.col("quantity").cast(pl.String),
                 "occurred_on", "data",
             )  # fmt: skip
-            buffer = io.BytesIO()
-            out.write_csv(buffer, include_header=False)
-            table = DepartmentRecord._meta.db_table
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(
-                    f"COPY {table} ({', '.join(out.columns)}) FROM STDIN WITH (FORMAT csv)"
-                ) as copy,
-            ):
-                copy.write(buffer.getvalue())
+            copy_frame(DepartmentRecord, out)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     print(json.dumps({

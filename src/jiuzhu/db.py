@@ -113,13 +113,8 @@ def bulk_insert(rows: Sequence[Model], *, with_ids: bool = False) -> None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(meta.db_table)
     if with_ids:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, pk.column, len(rows)],
-            )
-            for row, (new_id,) in zip(rows, cursor.fetchall(), strict=True):
-                row.pk = new_id
+        for row, new_id in zip(rows, _next_ids(model, len(rows)), strict=True):
+            row.pk = new_id
         fields = [pk, *fields]
     names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     for field in fields:  # auto_now(_add) and defaults, as save() would
@@ -136,47 +131,69 @@ def bulk_insert(rows: Sequence[Model], *, with_ids: bool = False) -> None:
         row._state.adding = False
 
 
+def _next_ids(model: type[Model], n: int) -> list[int]:
+    """`n` ids taken from the model's table sequence (PostgreSQL), in one query."""
+    meta = model._meta
+    assert meta.pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, n],
+        )
+        return [i for (i,) in cursor.fetchall()]
+
+
+def copy_frame(
+    model: type[Model], frame: pl.DataFrame, *, json_columns: Sequence[str] = ()
+) -> None:
+    """Insert the rows of a frame whose columns are the model's column names (JSON columns
+    as JSON text, money as decimal text): COPY from the frame's CSV on PostgreSQL (no model
+    object per row, so the frame gives every column without a database default, `auto_now`
+    ones included), `bulk_create` elsewhere. Inside the caller's transaction."""
+    if frame.height == 0:
+        return
+    if connection.vendor != "postgresql":
+        _create(model, frame, json_columns)
+        return
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, null_value="")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in frame.columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(  # type: ignore[attr-defined]
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy,
+    ):
+        copy.write(buffer.getvalue())
+
+
+def _create(model: type[Model], frame: pl.DataFrame, json_columns: Sequence[str]) -> list[Model]:
+    """The frame's rows by `bulk_create` (the embedded SQLite's path), JSON text decoded."""
+
+    def decoded(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: json.loads(v) if k in json_columns and v is not None else v for k, v in row.items()
+        }
+
+    rows = [model(**decoded(row)) for row in frame.iter_rows(named=True)]
+    return model._base_manager.bulk_create(rows, batch_size=1000)
+
+
 def insert_frame(
     model: type[Model], frame: pl.DataFrame, *, json_columns: Sequence[str] = ()
 ) -> pl.Series:
-    """Insert the rows of a frame whose columns are the model's column names (JSON columns
-    as JSON text, money as decimal text): ids taken from the table's sequence in one query
-    and the rows written by COPY on PostgreSQL, `bulk_create` elsewhere. Returns the new
-    ids in the frame's order. Inside the caller's transaction; no model object per row on
-    PostgreSQL, so the frame gives every column without a database default (`auto_now`
-    ones included)."""
-    meta = model._meta
-    pk = meta.pk
+    """`copy_frame` returning the new rows' ids in the frame's order: on PostgreSQL taken
+    from the table's sequence first (one query) and written with the rows."""
+    pk = model._meta.pk
     assert pk is not None
     if frame.height == 0:
         return pl.Series("id", [], dtype=pl.Int64)
     if connection.vendor != "postgresql":
-        rows = [
-            model(
-                **{
-                    k: json.loads(v) if k in json_columns and v is not None else v
-                    for k, v in row.items()
-                }
-            )
-            for row in frame.iter_rows(named=True)
-        ]
-        model._base_manager.bulk_create(rows, batch_size=1000)
-        return pl.Series("id", [row.pk for row in rows], dtype=pl.Int64)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, frame.height],
-        )
-        ids = pl.Series("id", [i for (i,) in cursor.fetchall()], dtype=pl.Int64)
-        numbered = frame.with_columns(ids.alias(str(pk.column)))
-        buffer = io.BytesIO()
-        numbered.write_csv(buffer, include_header=False, null_value="")
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(c) for c in numbered.columns)
-        with cursor.copy(  # type: ignore[attr-defined]
-            f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
-        ) as copy:
-            copy.write(buffer.getvalue())
+        created = _create(model, frame, json_columns)
+        return pl.Series("id", [row.pk for row in created], dtype=pl.Int64)
+    ids = pl.Series("id", _next_ids(model, frame.height), dtype=pl.Int64)
+    copy_frame(model, frame.with_columns(ids.alias(str(pk.column))), json_columns=json_columns)
     return ids
 
 
@@ -238,14 +255,14 @@ def sql_frames(reads: Sequence[tuple[str, Sequence[Any], dict[str, Any]]]) -> li
 def _side_by_side(
     reads: Sequence[tuple[str, Sequence[Any], dict[str, Any]] | pl.DataFrame],
 ) -> list[pl.DataFrame]:
-    bound: list[tuple[str, Sequence[Any], dict[str, Any]] | pl.DataFrame] = [
-        read if isinstance(read, pl.DataFrame) else (_bound(read[0], list(read[1])), [], read[2])
-        for read in reads
-    ]
+    """Each query read by ADBC on its own connection, READERS at once (a frame given for a
+    query known to be empty stays as it is); the frames in the order of `reads`."""
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         futures = [
-            read if isinstance(read, pl.DataFrame) else pool.submit(_arrow_frame, *read)
-            for read in bound
+            read
+            if isinstance(read, pl.DataFrame)
+            else pool.submit(_arrow_frame, _bound(read[0], list(read[1])), read[2])
+            for read in reads
         ]
         return [f if isinstance(f, pl.DataFrame) else f.result() for f in futures]
 
@@ -260,7 +277,7 @@ def sql_frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.Dat
     area they were given (cast money to TEXT in the SQL, never through float)."""
     text_schema = dict.fromkeys(schema, pl.String)
     if _arrow_path():
-        return _arrow_frame(_bound(sql, list(params)), [], schema)
+        return _arrow_frame(_bound(sql, list(params)), schema)
     if connection.vendor == "postgresql":
         buffer = io.BytesIO()
         with (
@@ -285,16 +302,16 @@ def sql_frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.Dat
     return _typed(raw, schema)
 
 
-def _arrow_frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def _arrow_frame(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
     """The query read over a second connection by ADBC (binary COPY straight into Arrow
     columns, no Python per row: a million households' members in a second, where the text
     COPY's per-row messages cost Python several). Only outside a transaction: the second
     connection sees what is committed, as a batch job reading its area wants; inside one
-    (a service's transaction, a test's) `sql_frame` reads on Django's connection."""
+    (a service's transaction, a test's) `sql_frame` reads on Django's connection. `sql`
+    has its parameters bound (`_bound`)."""
     import adbc_driver_postgresql.dbapi as adbc
     import pyarrow as pa
 
-    assert not params, "bind with _bound first"
     with adbc.connect(_conninfo()) as arrow_connection, arrow_connection.cursor() as cursor:
         # a batch read sorts and hashes millions of rows: in memory, not in temporary files
         cursor.execute(f"SET work_mem = '{BATCH_WORK_MEM}'")

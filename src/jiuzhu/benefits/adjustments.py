@@ -17,14 +17,13 @@ entitlements changed since the diff was prepared is left out and reported (`stal
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +41,7 @@ from jiuzhu.benefits.models import (
     Status,
 )
 from jiuzhu.benefits.payments import parse_month, require
-from jiuzhu.db import bulk_insert, query_frame
+from jiuzhu.db import bulk_insert, copy_frame, query_frame
 from jiuzhu.regions.models import Level, Region
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
@@ -256,27 +255,11 @@ def adjustment_prepare(
 
 
 def store_rows(adjustment_id: int, diff: pl.DataFrame, current: pl.DataFrame) -> None:
-    """The diff's rows with their household's region code: COPY from the frame on
-    PostgreSQL (no Python object per row), bulk_create elsewhere."""
+    """The diff's rows with their household's region code (`copy_frame`: COPY on
+    PostgreSQL, no Python object per row)."""
     regions = current.select("household_id", pl.col("township").alias("region_code"))
     rows = diff.select(ROW_FIELDS).join(regions, on="household_id", how="left")
-    rows = rows.with_columns(pl.lit(adjustment_id).alias("adjustment_id"))
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        rows.write_csv(buffer, include_header=False, null_value="")
-        columns = ", ".join(rows.columns)
-        table = AdjustmentRow._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy,
-        ):
-            copy.write(buffer.getvalue())
-        return
-    AdjustmentRow.unscoped.bulk_create(
-        [AdjustmentRow(**row) for row in rows.iter_rows(named=True)], batch_size=1000
-    )
+    copy_frame(AdjustmentRow, rows.with_columns(pl.lit(adjustment_id).alias("adjustment_id")))
 
 
 def _locked(adjustment_id: int) -> Adjustment:

@@ -68,7 +68,7 @@ class ScanResult:
     signals: int = 0
     matched_signals: int = 0
     candidates: int = 0
-    # the new warnings, one row each, with their ids and their tasks' (NEW_COLUMNS)
+    # the new warnings, one row each, with their ids and their tasks' (NEW_SCHEMA)
     new: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NEW_SCHEMA))
     by_kind: dict[str, int] = field(default_factory=dict)
     by_level: dict[str, int] = field(default_factory=dict)
