@@ -25,6 +25,13 @@ from jiuzhu.rules.steps import PARENT, Level, Step
 
 AS_OF = "as_of"
 CACHE_SIZE = 64
+# Standards every decision states (P-03, B-02): a county without them cannot be decided at all.
+REQUIRED_PARAMETERS = (
+    "dibao_standard_urban",
+    "dibao_standard_rural",
+    "tekun_standard_urban",
+    "tekun_standard_rural",
+)
 PARENT_INDEX: dict[Level, str] = {"member": "hh", "supporter": "member"}
 
 
@@ -72,6 +79,9 @@ class CompiledParams:
     series: dict[str, pl.Series]
     resolved: dict[str, dict[str, Resolved]]  # county → name → resolution
     errors: dict[str, str] = field(default_factory=dict)  # county → message
+    # county → parameter → why it has no value (P-01): null in the engine; a decision that
+    # needs it is refused naming it, one that does not goes on
+    unset: dict[str, dict[str, str]] = field(default_factory=dict)
     wave_exprs: dict[int, list[pl.Expr]] = field(default_factory=dict)  # built once, reused
     extras: dict[str, Any] = field(default_factory=dict)  # other per-run derived tables
 
@@ -136,23 +146,28 @@ class Engine:
     def _compile(self, county_list: list[str], as_of: dt.date) -> CompiledParams:
         resolved: dict[str, dict[str, Resolved]] = {}
         errors: dict[str, str] = {}
+        unset: dict[str, dict[str, str]] = {}
         for county in county_list:
             per: dict[str, Resolved] = {}
-            try:
-                for name in self.param_names:
+            for name in self.param_names:
+                try:
                     per[name] = self.params.resolve(name, county, as_of)
-            except ParameterError as exc:
-                errors[county] = str(exc)
+                except ParameterError as exc:
+                    if name in REQUIRED_PARAMETERS:
+                        errors.setdefault(county, str(exc))
+                    else:
+                        unset.setdefault(county, {})[name] = str(exc)
             resolved[county] = per
         series: dict[str, pl.Series] = {}
         for name in self.param_names:
-            unit = next((per[name].unit for per in resolved.values() if name in per), "count")
+            declared = self.params.by_name.get(name, {})
+            unit = next((param.unit for param in declared.values()), "count")
             values = [
                 engine_value(resolved[c][name].value, unit) if name in resolved[c] else None
                 for c in county_list
             ]
             series[name] = pl.Series(name, values, dtype=_dtype(unit))
-        return CompiledParams(as_of, county_list, series, resolved, errors)
+        return CompiledParams(as_of, county_list, series, resolved, errors, unset)
 
     def run(
         self,
@@ -252,16 +267,28 @@ def make_waves(steps: list[Step]) -> list[list[Step]]:
 
 
 def _aggregate(values: pl.Series, parent: pl.Series, n: int, how: str) -> pl.Series:
-    """Sum, any or count of child rows per parent row, exactly, in integers."""
+    """Sum, any or count of child rows per parent row, exactly, in integers.
+
+    A null child value (a rule that needed a parameter unset for its county) makes the
+    parent's sum null, and its `any` null unless another child is true (Kleene logic), so
+    an unknown never passes for a zero."""
     idx = parent.to_numpy()
     if how == "count":
         return pl.Series(np.bincount(idx, minlength=n).astype(np.int64))
+    nulls = values.null_count()
+    unknown = np.bincount(idx[values.is_null().to_numpy()], minlength=n) > 0 if nulls else None
     if values.dtype == pl.Boolean:
         hits = np.bincount(idx[values.fill_null(False).to_numpy()], minlength=n).astype(np.int64)
-        return pl.Series(hits > 0) if how == "any" else pl.Series(hits)
+        out_b = pl.Series(hits > 0) if how == "any" else pl.Series(hits)
+        if unknown is None:
+            return out_b
+        mask = unknown & (hits == 0) if how == "any" else unknown
+        return out_b.scatter(np.flatnonzero(mask), None)
     out = np.zeros(n, dtype=np.int64)
     np.add.at(out, idx, values.fill_null(0).to_numpy().astype(np.int64, copy=False))
-    return pl.Series(out)
+    if unknown is None:
+        return pl.Series(out)
+    return pl.Series(out).scatter(np.flatnonzero(unknown), None)
 
 
 def order_steps(steps: list[Step]) -> list[Step]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -23,8 +24,9 @@ from jiuzhu.rules.catalogue_doc import in_rule_book_order
 from jiuzhu.rules.engine import Caseload, CompiledParams, Engine
 from jiuzhu.rules.errors import InputError, ParameterError
 from jiuzhu.rules.household import Household
-from jiuzhu.rules.money import fen_str
+from jiuzhu.rules.money import fen_str, ratio_to_units
 from jiuzhu.rules.params import ParameterSet, Resolved, default_parameters, render_value
+from jiuzhu.rules.reason import REASON_COLUMNS, reason_for
 from jiuzhu.rules.regions import UnknownRegion
 from jiuzhu.rules.steps import Level, Step
 
@@ -86,12 +88,28 @@ class Evaluator:
         if rows:
             caseload = caseload.take(keep) if not keep.all() else caseload
             cols = self._run(caseload, compiled)
+            refused = refusals(self.engine.steps, cols, compiled)
             frame = decisions_frame(self.params, cols, compiled)
             steps = explanations(in_rule_book_order(CATALOGUE), cols, compiled) if explain else []
+            reason_rows = cols["household"].select(REASON_COLUMNS).to_dicts()
             for position, ((i, county), row) in enumerate(
                 zip(rows, frame.iter_rows(named=True), strict=True)
             ):
-                decision = decision_json(row)
+                if position in refused:
+                    field, why = refused[position]
+                    results[i] = InputError(why, ref=households[i].ref, field=field)
+                    continue
+                decision = {
+                    "reason": reason_for(
+                        reason_rows[position],
+                        tekun_members=_named(households[i], row["tekun_members"]),
+                        single_person_members=_named(households[i], row["single_person_members"]),
+                        min_share_units=_ratio_units(
+                            compiled, county, "rigid_expenditure_min_share"
+                        ),
+                    ).as_dict(),
+                    **decision_json(row),
+                }
                 if explain:
                     decision["explanation"] = [
                         *steps[position],
@@ -134,15 +152,24 @@ class Evaluator:
                 for index in np.flatnonzero((county == code).to_numpy()).tolist():
                     errors.setdefault(index, message)
         caseload_refs = caseload.households["ref"]
+        kept = np.arange(n)
         if errors:
-            caseload = caseload.take(keep_mask(n, sorted(errors)))
+            keep = keep_mask(n, sorted(errors))
+            kept = np.flatnonzero(keep)
+            caseload = caseload.take(keep)
         cols = self._run(caseload, compiled, on_step)
+        frame = decisions_frame(self.params, cols, compiled)
+        refused = refusals(self.engine.steps, cols, compiled)
+        if refused:
+            for position, (field, why) in refused.items():
+                errors[int(kept[position])] = f"{field}: {why}" if field else why
+            frame = frame.filter(pl.Series(keep_mask(frame.height, sorted(refused))))
         refs = caseload_refs.gather(sorted(errors)).to_list() if errors else []
         row_errors = [
             RowError(int(line_of[i]), ref, reason)
             for (i, reason), ref in zip(sorted(errors.items()), refs, strict=True)
         ]
-        return decisions_frame(self.params, cols, compiled), row_errors
+        return frame, row_errors
 
     def _run(
         self,
@@ -159,6 +186,95 @@ class Evaluator:
             .join(lookup, on="county", how="left", maintain_order="left")["i"]
         )
         return self.engine.run(caseload, compiled, county_index, on_step)
+
+
+# A decision is made when each of these is known; a null means a rule needed a parameter
+# that has no value for the county on the date (P-01, P-02).
+DECISIVE = (
+    "per_capita_income",
+    "tekun_count",
+    "dibao_household",
+    "single_person_count",
+    "low_income",
+    "rigid_expenditure",
+    "in_gradual_exit",
+    "primary_category",
+    "monthly_benefit",
+    "review_every_months",
+)
+# Rule steps that find an input the decision cannot do without: step → (field, why).
+INPUT_CHECKS = {
+    "gradual_exit_date_missing": (
+        "previous.income_exceeded_on",
+        "is required for a gradual exit (B-03): the household received dibao and its income "
+        "now exceeds the standard while a member works; give the first day its income "
+        "exceeded the standard (the period counts from it and ends for good)",
+    ),
+}
+
+
+def _null_by_household(step: Step, cols: dict[Level, pl.DataFrame], n: int) -> np.ndarray:
+    """Households where the step's value is unknown (for one of their rows)."""
+    frame = cols[step.level]
+    nulls = frame[step.name].is_null().to_numpy()
+    if step.level == "household":
+        return nulls
+    owner = frame["hh"].to_numpy()
+    return np.bincount(owner[nulls], minlength=n) > 0
+
+
+def refusals(
+    steps: Sequence[Step], cols: dict[Level, pl.DataFrame], compiled: CompiledParams
+) -> dict[int, tuple[str | None, str]]:
+    """Households of a run that cannot be decided, by row: (field, why).
+
+    An input check of the rules (e.g. B-03's date), or a decisive figure left unknown by a
+    parameter that has no value for the household's county on the as-of date — named, with
+    every other unset parameter the decision needed. A parameter the decision did not need
+    blocks nothing (P-01, P-02)."""
+    hh = cols["household"]
+    n = hh.height
+    out: dict[int, tuple[str | None, str]] = {}
+    for name, (field, why) in INPUT_CHECKS.items():
+        for i in np.flatnonzero(hh[name].fill_null(False).to_numpy()).tolist():
+            out[i] = (field, why)
+    if not compiled.unset or n == 0:
+        return out
+    unknown = hh.select(pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE)).to_series()
+    rows = [i for i in np.flatnonzero(unknown.to_numpy()).tolist() if i not in out]
+    if not rows:
+        return out
+    unset_names = {name for per in compiled.unset.values() for name in per}
+    readers = [s for s in steps if s.kind == "rule" and unset_names & set(s.params)]
+    nulls = {s.name: _null_by_household(s, cols, n) for s in readers}
+    county_of = hh["_cidx"].to_numpy()
+    for i in rows:
+        county = compiled.counties[int(county_of[i])]
+        unset = compiled.unset.get(county, {})
+        needed = list(
+            dict.fromkeys(p for s in readers if nulls[s.name][i] for p in s.params if p in unset)
+        )
+        if not needed:
+            needed = sorted(unset)
+        why = unset[needed[0]] if needed else f"region {county} cannot be decided"
+        if len(needed) > 1:
+            why += "; also unset: " + ", ".join(needed[1:])
+        out[i] = (None, why)
+    return out
+
+
+def _named(household: Household, refs: list[str] | None) -> list[str]:
+    """Members as a person reads them: the `name` the household JSON may carry (an extra
+    field the platform sends), else the ref."""
+    names = {m.ref: str((m.model_extra or {}).get("name") or m.ref) for m in household.members}
+    return [names.get(ref, ref) for ref in refs or []]
+
+
+def _ratio_units(compiled: CompiledParams, county: str, name: str) -> int | None:
+    resolved = compiled.resolved.get(county, {}).get(name)
+    if resolved is None or not isinstance(resolved.value, Decimal):
+        return None
+    return ratio_to_units(resolved.value)
 
 
 def _fen_to_decimal(name: str) -> pl.Expr:
@@ -267,6 +383,7 @@ def decisions_frame(
             pl.lit(aid_lists)
             .gather(pl.col("_cidx") * per_county + primary.to_physical())
             .alias("specialized_aid"),
+            pl.lit(_unset_lists(compiled)).gather(pl.col("_cidx")).alias("unset_parameters"),
         )
     )
     frame = base.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).collect()
@@ -293,7 +410,18 @@ OUTPUT_COLUMNS = [
     "review_every_months",
     "employment_difficulty",
     "specialized_aid",
+    "unset_parameters",
 ]
+
+
+def _unset_lists(compiled: CompiledParams) -> pl.Series:
+    """Per county of the run: the parameters read by the rules that have no value there on the
+    as-of date (P-01) — flagged in each decision; a decision that needed one was refused."""
+    return pl.Series(
+        "unset_parameters",
+        [sorted(compiled.unset.get(c, {})) for c in compiled.counties],
+        dtype=pl.List(pl.String),
+    )
 
 
 def _aid_lookup(params: ParameterSet, compiled: CompiledParams) -> tuple[pl.Series, int]:
@@ -358,6 +486,7 @@ def decision_json(row: dict[str, Any]) -> dict[str, Any]:
             item["member"]: list(item["categories"]) for item in row["employment_difficulty"] or []
         },
         "specialized_aid": list(row["specialized_aid"] or []),
+        "unset_parameters": list(row["unset_parameters"] or []),
     }
 
 

@@ -48,7 +48,14 @@ def div_half_up(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
 
 
 def minimum(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    return pl.min_horizontal(a, b)
+    """The smaller of two values; null when either is (a parameter unset for the county),
+    where `pl.min_horizontal` would quietly take the other."""
+    return pl.when(a <= b).then(a).when(a > b).then(b)
+
+
+def maximum(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """The larger of two values; null when either is."""
+    return pl.when(a >= b).then(a).when(a < b).then(b)
 
 
 def clip_zero(values: pl.Expr) -> pl.Expr:
@@ -56,15 +63,19 @@ def clip_zero(values: pl.Expr) -> pl.Expr:
 
 
 def where(cond: pl.Expr, then: pl.Expr | int, otherwise: pl.Expr | int) -> pl.Expr:
-    """Element-wise choice; integer scalars become Int64 literals."""
+    """Element-wise choice; integer scalars become Int64 literals. An unknown condition
+    (null: it read a parameter unset for the county) gives null, never the `otherwise`."""
     a = pl.lit(then, dtype=pl.Int64) if isinstance(then, int) else then
     b = pl.lit(otherwise, dtype=pl.Int64) if isinstance(otherwise, int) else otherwise
-    return pl.when(cond).then(a).otherwise(b)
+    return pl.when(cond).then(a).when(cond.not_()).then(b)
 
 
 def counted(amount: pl.Expr, flag: pl.Expr) -> pl.Expr:
-    """An amount where a boolean parameter says it counts, else 0."""
-    return amount * flag.cast(pl.Int64)
+    """An amount where a boolean parameter says it counts, else 0; nothing to count needs
+    no parameter (0 whether or not the flag is set for the county)."""
+    return (
+        pl.when(amount == 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(amount * flag.cast(pl.Int64))
+    )
 
 
 def add_months(day: pl.Expr, months: pl.Expr) -> pl.Expr:

@@ -168,6 +168,10 @@ def generate(
 
     financial = _lognormal_fen(rng, n, 4000, 1.2)
     prev_dibao = rng.random(n) < 0.2
+    # B-03 counts a gradual exit from the first day income exceeded the standard: a previous
+    # dibao household carries that day (0-11 months before the as-of date), as a caseworker's
+    # record would
+    exceeded_on = np.datetime64(shape.as_of) - rng.integers(0, 335, n).astype("timedelta64[D]")
     households = pl.DataFrame(
         {
             "ref": pl.Series(np.char.add("SYN-", np.arange(1, n + 1).astype(str))),
@@ -205,11 +209,14 @@ def generate(
                     "monthly_benefit": _decimal(
                         np.where(prev_dibao, rng.integers(10000, 300000, n), 0)
                     ),
+                    "income_exceeded_on": pl.Series(exceeded_on.astype("datetime64[D]")).cast(
+                        pl.Date
+                    ),
                 }
             )
             .select(
                 pl.when(pl.col("category").is_not_null())
-                .then(pl.struct("category", "monthly_benefit"))
+                .then(pl.struct("category", "monthly_benefit", "income_exceeded_on"))
                 .alias("p")
             )["p"]
             .alias("previous"),

@@ -9,7 +9,15 @@ import polars as pl
 from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, rule
 from jiuzhu.rules.validation import MAX_TIERS
-from jiuzhu.rules.vector import add_months, clip_zero, div_half_up, static, times_ratio, where
+from jiuzhu.rules.vector import (
+    add_months,
+    clip_zero,
+    div_half_up,
+    maximum,
+    static,
+    times_ratio,
+    where,
+)
 
 
 def by_method(
@@ -41,7 +49,13 @@ def by_method(
         reached = ((gap >= floor) & (shortfall > 0)).fill_null(False)
         share = pl.when(reached).then(tier_share.list.get(i, null_on_oob=True)).otherwise(share)
     tiered = times_ratio(standard, share) * paid
-    return pl.when(method == "tier").then(tiered).otherwise(difference)
+    tiers_set = tier_min_gap.is_not_null() & tier_share.is_not_null()
+    return (
+        pl.when((method == "tier") & tiers_set)
+        .then(tiered)
+        .when(method == "difference")
+        .then(difference)
+    )
 
 
 @rule(
@@ -176,40 +190,65 @@ def dibao_benefit(
         dibao_tier_min_gap,
         dibao_tier_share,
     )
-    floor = where(single_person_floor, single_person_floor_total, 0)
-    return where(dibao_eligible, pl.max_horizontal(amount, floor), 0)
+    floor = (
+        pl.when(single_person_floor_total == 0)
+        .then(pl.lit(0, dtype=pl.Int64))
+        .otherwise(where(single_person_floor, single_person_floor_total, 0))
+    )
+    return where(dibao_eligible, maximum(amount, floor), 0)
 
 
 @rule(
     "B-03",
     level="household",
-    zh="渐退期截止日",
-    en="Gradual exit ends on",
-    params=("gradual_exit_months",),
+    zh="原低保家庭因成员就业收入超过标准（渐退条件）",
+    en="A dibao household now over the standard while a member works (gradual exit applies)",
 )
-def gradual_exit_until(
+def gradual_exit_applies(
     prev_category: pl.Expr,
-    prev_exceeded_on: pl.Expr,
     dibao_eligible: pl.Expr,
     assets_ok_dibao: pl.Expr,
     employed_count: pl.Expr,
-    gradual_exit_months: pl.Expr,
-    as_of: dt.date,
 ) -> pl.Expr:
-    """A dibao household whose income rose above the standard while a member works keeps its
-    benefit for the parameter's months, counted from the day income exceeded the standard."""
-    applies = (
+    return (
         (prev_category == "dibao") & dibao_eligible.not_() & assets_ok_dibao & (employed_count > 0)
     )
-    start = prev_exceeded_on.fill_null(pl.lit(as_of))
-    until = add_months(start, gradual_exit_months) - dt.timedelta(days=1)
-    keep = applies & (until >= pl.lit(as_of)) & (gradual_exit_months > 0)
-    return pl.when(keep.fill_null(False)).then(until).otherwise(pl.lit(None, dtype=pl.Date))
+
+
+@rule(
+    "B-03",
+    level="household",
+    zh="缺少收入首次超过标准的日期",
+    en="The date income first exceeded the standard is missing",
+)
+def gradual_exit_date_missing(gradual_exit_applies: pl.Expr, prev_exceeded_on: pl.Expr) -> pl.Expr:
+    """The period counts from that date and ends for good: without it the household cannot
+    be decided (the engine never restarts the period at each evaluation)."""
+    return gradual_exit_applies.fill_null(False) & prev_exceeded_on.is_null()
+
+
+@rule(
+    "B-03",
+    level="household",
+    zh="渐退期最后一日",
+    en="Last day of the gradual exit period",
+    params=("gradual_exit_months",),
+)
+def gradual_exit_ends(prev_exceeded_on: pl.Expr, gradual_exit_months: pl.Expr) -> pl.Expr:
+    """The parameter's months counted from the day income first exceeded the standard."""
+    return add_months(prev_exceeded_on, gradual_exit_months) - dt.timedelta(days=1)
 
 
 @rule("B-03", level="household", zh="处于渐退期", en="In gradual exit")
-def in_gradual_exit(gradual_exit_until: pl.Expr) -> pl.Expr:
-    return gradual_exit_until.is_not_null()
+def in_gradual_exit(
+    gradual_exit_applies: pl.Expr, gradual_exit_ends: pl.Expr, as_of: dt.date
+) -> pl.Expr:
+    return gradual_exit_applies & (gradual_exit_ends >= pl.lit(as_of))
+
+
+@rule("B-03", level="household", zh="渐退期截止日", en="Gradual exit ends on")
+def gradual_exit_until(in_gradual_exit: pl.Expr, gradual_exit_ends: pl.Expr) -> pl.Expr:
+    return pl.when(in_gradual_exit).then(gradual_exit_ends).otherwise(pl.lit(None, dtype=pl.Date))
 
 
 @rule(
@@ -217,6 +256,24 @@ def in_gradual_exit(gradual_exit_until: pl.Expr) -> pl.Expr:
 )
 def dibao_household(dibao_eligible: pl.Expr, in_gradual_exit: pl.Expr) -> pl.Expr:
     return dibao_eligible | in_gradual_exit
+
+
+@rule(
+    "B-03",
+    level="household",
+    zh="渐退期内发放金额（原救助金与单人户等金额取较高者）",
+    en="Paid during the gradual exit: the previous benefit or, if larger, what members get alone",
+    unit="yuan",
+)
+def gradual_exit_benefit(
+    in_gradual_exit: pl.Expr,
+    prev_benefit: pl.Expr,
+    tekun_total: pl.Expr,
+    single_person_total: pl.Expr,
+) -> pl.Expr:
+    """The previous benefit already covered every member: a member who now qualifies alone
+    (C-05) or as 特困 is not paid again on top of it — the larger of the two, never the sum."""
+    return where(in_gradual_exit, maximum(prev_benefit, tekun_total + single_person_total), 0)
 
 
 @rule(
@@ -231,18 +288,20 @@ def monthly_benefit(
     tekun_total: pl.Expr,
     dibao_benefit: pl.Expr,
     in_gradual_exit: pl.Expr,
-    prev_benefit: pl.Expr,
+    gradual_exit_benefit: pl.Expr,
     single_person_total: pl.Expr,
     rounding_unit: pl.Expr,
     rounding_mode: pl.Expr,
 ) -> pl.Expr:
-    continued = where(in_gradual_exit, prev_benefit, 0)
-    raw = tekun_total + dibao_benefit + continued + single_person_total
+    raw = where(
+        in_gradual_exit, gradual_exit_benefit, tekun_total + dibao_benefit + single_person_total
+    )
     step = where(rounding_unit == "yuan", 100, where(rounding_unit == "jiao", 10, 1))
     return (
         pl.when(rounding_mode == "half_up")
         .then((raw + step // 2) // step * step)
         .when(rounding_mode == "up")
         .then((raw + step - 1) // step * step)
-        .otherwise(raw // step * step)
+        .when(rounding_mode == "down")
+        .then(raw // step * step)
     )

@@ -6,8 +6,9 @@ import datetime as dt
 
 import polars as pl
 
+from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, broadcast, rule
-from jiuzhu.rules.vector import times_ratio, where, whole_years
+from jiuzhu.rules.vector import div_half_up, times_ratio, where, whole_years
 
 IN_SCHOOL_STAYING_COVERED = ("compulsory", "high_school", "secondary_vocational")  # C-02
 
@@ -15,13 +16,14 @@ IN_SCHOOL_STAYING_COVERED = ("compulsory", "high_school", "secondary_vocational"
 @rule(
     "C-06",
     level="household",
-    zh="低收入家庭认定线",
-    en="Low-income line (k × urban dibao standard)",
-    params=("dibao_standard_urban", "low_income_multiplier"),
+    zh="低收入家庭认定线（当地适用低保标准的倍数）",
+    en="Low-income line (k × the dibao standard that applies to the household)",
+    params=("low_income_multiplier",),
     unit="yuan",
 )
-def low_income_line(dibao_standard_urban: pl.Expr, low_income_multiplier: pl.Expr) -> pl.Expr:
-    return times_ratio(dibao_standard_urban, low_income_multiplier)
+def low_income_line(dibao_standard: pl.Expr, low_income_multiplier: pl.Expr) -> pl.Expr:
+    """k × the household's own standard: urban or rural by its residence (GD 1 当地低保标准)."""
+    return times_ratio(dibao_standard, low_income_multiplier)
 
 
 @rule(
@@ -74,6 +76,7 @@ broadcast("C-01", "hh_tekun_standard", "tekun_standard", level="member", zh="", 
 broadcast("C-01", "hh_assets_ok_dibao", "assets_ok_dibao", level="member", zh="", en="")
 broadcast("C-05", "hh_low_income", "low_income", level="member", zh="", en="")
 broadcast("C-05", "hh_dibao_eligible", "dibao_eligible", level="member", zh="", en="")
+broadcast("C-03", "hh_assets_ok_low_income", "assets_ok_low_income", level="member", zh="", en="")
 
 
 @rule(
@@ -156,6 +159,41 @@ def no_livelihood(
     return (income_counted < hh_dibao_standard) & hh_assets_ok_dibao
 
 
+SUPPORTER_PARAMS = (
+    "supporter_unable_age",
+    "supporter_severe_max_grade",
+    "supporter_intellectual_mental_max_grade",
+    "per_capita_disposable_income_prev_year",
+)
+
+
+def unable_to_support(
+    age: pl.Expr,
+    monthly_income: pl.Expr,
+    dis_kind: pl.Expr,
+    dis_grade: pl.Expr,
+    assets_ok: pl.Expr,
+    supporter_unable_age: pl.Expr,
+    supporter_severe_max_grade: pl.Expr,
+    supporter_intellectual_mental_max_grade: pl.Expr,
+    per_capita_disposable_income_prev_year: pl.Expr,
+) -> pl.Expr:
+    """C-03 (IM 五): own income below last year's local per-capita disposable income, assets
+    within the low-income rules, and old, severely disabled, or intellectually or mentally
+    disabled at the parameter's grade. An unknown age is not old."""
+    disabled = dis_grade >= 1
+    severe = disabled & (dis_grade <= supporter_severe_max_grade)
+    mind = (
+        disabled
+        & dis_kind.is_in(("intellectual", "mental"))
+        & (dis_grade <= supporter_intellectual_mental_max_grade)
+    )
+    old = age.is_not_null() & (age >= supporter_unable_age)
+    # own monthly income × 12 below last year's per-capita disposable income (yearly)
+    poor = monthly_income * 12 < per_capita_disposable_income_prev_year
+    return poor & assets_ok & (old | severe | mind)
+
+
 @rule("C-03", level="supporter", zh="赡养人年龄", en="Supporter's age")
 def supporter_age(sup_birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
     return whole_years(sup_birth_date, as_of)
@@ -166,12 +204,7 @@ def supporter_age(sup_birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
     level="supporter",
     zh="法定义务人无履行义务能力",
     en="Supporter unable to fulfil the duty",
-    params=(
-        "supporter_unable_age",
-        "supporter_severe_max_grade",
-        "supporter_intellectual_mental_max_grade",
-        "per_capita_disposable_income_prev_year",
-    ),
+    params=SUPPORTER_PARAMS,
 )
 def supporter_unable(
     sup_able: pl.Expr,
@@ -185,19 +218,19 @@ def supporter_unable(
     supporter_intellectual_mental_max_grade: pl.Expr,
     per_capita_disposable_income_prev_year: pl.Expr,
 ) -> pl.Expr:
-    """A determined `able` wins; otherwise the three conditions of C-03 are tested."""
-    disabled = sup_dis_grade >= 1
-    severe = disabled & (sup_dis_grade <= supporter_severe_max_grade)
-    mind = (
-        disabled
-        & sup_dis_kind.is_in(("intellectual", "mental"))
-        & (sup_dis_grade <= supporter_intellectual_mental_max_grade)
+    """A determined `able` wins; otherwise the conditions of C-03 are tested."""
+    tested = unable_to_support(
+        supporter_age,
+        sup_income,
+        sup_dis_kind,
+        sup_dis_grade,
+        sup_assets_ok,
+        supporter_unable_age,
+        supporter_severe_max_grade,
+        supporter_intellectual_mental_max_grade,
+        per_capita_disposable_income_prev_year,
     )
-    old = (supporter_age >= supporter_unable_age).fill_null(False)
-    # own monthly income × 12 below last year's local per-capita disposable income (yearly)
-    poor = sup_income * 12 < per_capita_disposable_income_prev_year
-    tested = poor & sup_assets_ok & (old | severe | mind)
-    return (sup_able == 0) | ((sup_able < 0) & tested)
+    return pl.when(sup_able == 0).then(True).when(sup_able > 0).then(False).otherwise(tested)
 
 
 @rule("C-03", level="supporter", zh="法定义务人有能力履行义务", en="Supporter able")
@@ -211,31 +244,83 @@ aggregate(
     "supporter_able",
     "sum",
     level="member",
-    zh="有履行能力的法定义务人数",
-    en="Supporters able to fulfil the duty",
+    zh="有履行能力的其他法定义务人数（不共同生活）",
+    en="Supporters living elsewhere able to fulfil the duty",
 )
 
 
-broadcast("C-01", "hh_able_members", "able_members", level="member", zh="", en="")
+@rule(
+    "C-03",
+    level="member",
+    zh="作为共同生活的法定义务人有履行能力",
+    en="Able to support the other members (a legal supporter living in the household)",
+    params=SUPPORTER_PARAMS,
+)
+def able_household_supporter(
+    is_minor: pl.Expr,
+    age: pl.Expr,
+    income_counted: pl.Expr,
+    dis_kind: pl.Expr,
+    dis_grade: pl.Expr,
+    hh_assets_ok_low_income: pl.Expr,
+    supporter_unable_age: pl.Expr,
+    supporter_severe_max_grade: pl.Expr,
+    supporter_intellectual_mental_max_grade: pl.Expr,
+    per_capita_disposable_income_prev_year: pl.Expr,
+) -> pl.Expr:
+    """Members living together are spouses, parents, children and others with a legal duty of
+    support (民发〔2021〕57号): every adult member gets the same C-03 test as a supporter
+    living elsewhere, with the household's assets."""
+    unable = unable_to_support(
+        age,
+        income_counted,
+        dis_kind,
+        dis_grade,
+        hh_assets_ok_low_income,
+        supporter_unable_age,
+        supporter_severe_max_grade,
+        supporter_intellectual_mental_max_grade,
+        per_capita_disposable_income_prev_year,
+    )
+    return is_minor.not_() & unable.not_()
+
+
+aggregate(
+    "C-03",
+    "able_household_supporters",
+    "able_household_supporter",
+    "sum",
+    level="household",
+    zh="共同生活的有履行能力的法定义务人数",
+    en="Members able to support the others",
+)
+broadcast(
+    "C-03",
+    "hh_able_household_supporters",
+    "able_household_supporters",
+    level="member",
+    zh="",
+    en="",
+)
 
 
 @rule(
     "C-01",
     level="member",
-    zh="特困人员（无劳动能力、无生活来源、无有能力的法定义务人）",
+    zh="特困人员（无劳动能力、无生活来源、无有履行能力的法定义务人）",
     en="特困: no labour capacity, no livelihood, no able supporter",
 )
 def is_tekun(
     no_labour_capacity: pl.Expr,
     no_livelihood: pl.Expr,
     able_supporters: pl.Expr,
-    able_to_work: pl.Expr,
-    hh_able_members: pl.Expr,
+    able_household_supporter: pl.Expr,
+    hh_able_household_supporters: pl.Expr,
 ) -> pl.Expr:
-    """Supporters are those living elsewhere who are able (C-03) and, within the household,
-    every other member able to work: living together, they carry the duty of support."""
-    others_able = hh_able_members - able_to_work.cast(pl.Int64)
-    return no_labour_capacity & no_livelihood & (able_supporters == 0) & (others_able == 0)
+    """Every legal supporter counts (C-03): those living elsewhere and the other members of
+    the household, each unless tested unable."""
+    others = hh_able_household_supporters - able_household_supporter.cast(pl.Int64)
+    return no_labour_capacity & no_livelihood & (able_supporters == 0) & (others == 0)
 
 
 @rule(
@@ -302,30 +387,68 @@ aggregate(
 @rule(
     "C-07",
     level="household",
+    zh="支出型困难家庭的收入上限（上年人均可支配收入的倍数）",
+    en="Income ceiling of a rigid-expenditure household (× last year's disposable income)",
+    params=("per_capita_disposable_income_prev_year", "rigid_expenditure_income_ceiling"),
+    unit="yuan",
+)
+def rigid_expenditure_ceiling(
+    per_capita_disposable_income_prev_year: pl.Expr, rigid_expenditure_income_ceiling: pl.Expr
+) -> pl.Expr:
+    """Monthly per-capita figure: the yearly disposable income × the ratio ÷ 12."""
+    return div_half_up(
+        times_ratio(per_capita_disposable_income_prev_year, rigid_expenditure_income_ceiling),
+        pl.lit(12, dtype=pl.Int64),
+    )
+
+
+@rule(
+    "C-07",
+    level="household",
+    zh="刚性支出（医疗、教育、残疾康复，月均个人自付）",
+    en="Rigid spending (medical, schooling, disability; monthly out-of-pocket)",
+    unit="yuan",
+)
+def rigid_spending(
+    expense_medical: pl.Expr, expense_education: pl.Expr, expense_disability: pl.Expr
+) -> pl.Expr:
+    return expense_medical + expense_education + expense_disability
+
+
+@rule(
+    "C-07",
+    level="household",
     zh="刚性支出困难家庭",
     en="Household in hardship from rigid expenditure",
-    params=("per_capita_disposable_income_prev_year", "rigid_expenditure_min_share"),
+    params=(
+        "rigid_expenditure_min_share",
+        "per_capita_disposable_income_prev_year",
+        "rigid_expenditure_income_ceiling",
+    ),
 )
 def rigid_expenditure(
-    dibao_eligible: pl.Expr,
-    low_income: pl.Expr,
     tekun_count: pl.Expr,
+    dibao_household: pl.Expr,
+    single_person_count: pl.Expr,
+    low_income: pl.Expr,
     income_gross: pl.Expr,
     members_count: pl.Expr,
     assets_ok_low_income: pl.Expr,
-    expense_medical: pl.Expr,
-    expense_education: pl.Expr,
-    expense_disability: pl.Expr,
-    per_capita_disposable_income_prev_year: pl.Expr,
+    rigid_spending: pl.Expr,
     rigid_expenditure_min_share: pl.Expr,
+    per_capita_disposable_income_prev_year: pl.Expr,
+    rigid_expenditure_income_ceiling: pl.Expr,
 ) -> pl.Expr:
-    """Not in an upper layer; income under last year's per-capita disposable income; rigid
-    spending above the local share of income (NAT 刚性支出困难家庭认定办法 2024, GD 1)."""
-    rigid = expense_medical + expense_education + expense_disability
-    below_income = income_gross * 12 < members_count * per_capita_disposable_income_prev_year
-    heavy = rigid * 10_000 > income_gross * rigid_expenditure_min_share
-    upper = dibao_eligible | low_income | (tekun_count > 0)
-    return upper.not_() & below_income & assets_ok_low_income & heavy & (rigid > 0)
+    """Not in an upper layer; gross per-capita income (before any deduction) below the
+    ceiling; assets within the low-income rules; rigid spending above the local share of
+    gross income (NAT 刚性支出困难家庭认定办法 2024, GD 1 支出型贫困家庭)."""
+    upper = (tekun_count > 0) | dibao_household | (single_person_count > 0) | low_income
+    # exactly, in yearly fen × ratio units: gross × 12 < members × disposable income × ratio
+    below_ceiling = income_gross * 12 * RATIO_SCALE < (
+        members_count * per_capita_disposable_income_prev_year * rigid_expenditure_income_ceiling
+    )
+    heavy = rigid_spending * 10_000 > income_gross * rigid_expenditure_min_share
+    return upper.not_() & below_ceiling & assets_ok_low_income & heavy & (rigid_spending > 0)
 
 
 CATEGORY_ORDER = ("tekun", "dibao", "low_income", "rigid_expenditure")
@@ -339,14 +462,17 @@ def primary_category(
     low_income: pl.Expr,
     rigid_expenditure: pl.Expr,
 ) -> pl.Expr:
-    return (
-        pl.when(tekun_count > 0)
-        .then(pl.lit("tekun"))
-        .when(dibao_household | (single_person_count > 0))
-        .then(pl.lit("dibao"))
-        .when(low_income)
-        .then(pl.lit("low_income"))
-        .when(rigid_expenditure)
-        .then(pl.lit("rigid_expenditure"))
-        .otherwise(pl.lit("none"))
+    """The first layer met, from the top; unknown (null) when a layer above the one met
+    could not be decided for want of a parameter."""
+    layers = (
+        (tekun_count > 0, "tekun"),
+        (dibao_household | (single_person_count > 0), "dibao"),
+        (low_income, "low_income"),
+        (rigid_expenditure, "rigid_expenditure"),
     )
+    chain = pl.when(layers[0][0].is_null()).then(pl.lit(None, dtype=pl.String))
+    for i, (met, name) in enumerate(layers):
+        if i:
+            chain = chain.when(met.is_null()).then(pl.lit(None, dtype=pl.String))
+        chain = chain.when(met).then(pl.lit(name))
+    return chain.otherwise(pl.lit("none"))

@@ -7,7 +7,15 @@ import datetime as dt
 import polars as pl
 
 from jiuzhu.rules.steps import aggregate, rule
-from jiuzhu.rules.vector import clip_zero, counted, div_half_up, minimum, where, whole_years
+from jiuzhu.rules.vector import (
+    clip_zero,
+    counted,
+    div_half_up,
+    minimum,
+    times_ratio,
+    where,
+    whole_years,
+)
 
 
 @rule("C-02", level="member", zh="年龄（周岁）", en="Age in completed years")
@@ -106,24 +114,95 @@ aggregate(
 @rule(
     "I-04",
     level="household",
-    zh="因病因残因学刚性支出扣减",
-    en="Rigid expenditure deducted (illness, disability, schooling)",
-    params=("deduct_medical", "deduct_education", "deduct_disability"),
+    zh="扣减前家庭人均收入",
+    en="Per-capita household income before deductions",
+    unit="yuan",
+)
+def per_capita_income_gross(income_gross: pl.Expr, members_count: pl.Expr) -> pl.Expr:
+    return div_half_up(income_gross, members_count)
+
+
+@rule(
+    "I-04",
+    level="household",
+    zh="可予扣减的人均收入上限",
+    en="Per-capita income up to which deductions are allowed",
+    params=("deduction_income_ceiling_multiplier",),
+    unit="yuan",
+)
+def deduction_ceiling(
+    dibao_standard: pl.Expr, deduction_income_ceiling_multiplier: pl.Expr
+) -> pl.Expr:
+    """A multiple of the household's own dibao standard (by default the low-income line)."""
+    return times_ratio(dibao_standard, deduction_income_ceiling_multiplier)
+
+
+@rule(
+    "I-04",
+    level="household",
+    zh="扣减前人均收入未超过上限，可予扣减",
+    en="Gross per-capita income within the ceiling: deductions allowed",
+)
+def deductions_allowed(
+    income_gross: pl.Expr, members_count: pl.Expr, deduction_ceiling: pl.Expr
+) -> pl.Expr:
+    """Above the ceiling a household gets no deduction towards dibao: it never becomes a
+    dibao household through its spending, and is assessed as 支出型 instead (C-07)."""
+    # per-capita gross ≤ ceiling  ⟺  gross ≤ members × ceiling, exactly, in fen
+    return income_gross <= members_count * deduction_ceiling
+
+
+def _nothing_or(amount: pl.Expr, then: pl.Expr) -> pl.Expr:
+    """0 where there is nothing to deduct (no parameter needed), else `then`."""
+    return pl.when(amount == 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(then)
+
+
+def _capped(amount: pl.Expr, flag: pl.Expr, cap_share: pl.Expr, standard: pl.Expr) -> pl.Expr:
+    """One rigid item: the monthly out-of-pocket amount, at most its cap (a share of the
+    household's monthly dibao standard), where the item is deducted at all."""
+    return _nothing_or(
+        amount, minimum(amount, times_ratio(standard, cap_share)) * flag.cast(pl.Int64)
+    )
+
+
+@rule(
+    "I-04",
+    level="household",
+    zh="因病因残因学刚性支出扣减（个人自付部分，分项封顶）",
+    en="Rigid expenditure deducted (out-of-pocket illness, disability, schooling; each capped)",
+    params=(
+        "deduct_medical",
+        "deduct_education",
+        "deduct_disability",
+        "deduction_cap_medical",
+        "deduction_cap_education",
+        "deduction_cap_disability",
+    ),
     unit="yuan",
 )
 def rigid_deduction(
     expense_medical: pl.Expr,
     expense_education: pl.Expr,
     expense_disability: pl.Expr,
+    dibao_standard: pl.Expr,
+    deductions_allowed: pl.Expr,
     deduct_medical: pl.Expr,
     deduct_education: pl.Expr,
     deduct_disability: pl.Expr,
+    deduction_cap_medical: pl.Expr,
+    deduction_cap_education: pl.Expr,
+    deduction_cap_disability: pl.Expr,
 ) -> pl.Expr:
-    return (
-        counted(expense_medical, deduct_medical)
-        + counted(expense_education, deduct_education)
-        + counted(expense_disability, deduct_disability)
+    """The declared amounts are monthly averages of the verified out-of-pocket part (after
+    basic medical insurance, critical-illness insurance and medical aid); each is deducted up
+    to its cap, and nothing at all above the income ceiling."""
+    total = expense_medical + expense_education + expense_disability
+    capped = (
+        _capped(expense_medical, deduct_medical, deduction_cap_medical, dibao_standard)
+        + _capped(expense_education, deduct_education, deduction_cap_education, dibao_standard)
+        + _capped(expense_disability, deduct_disability, deduction_cap_disability, dibao_standard)
     )
+    return _nothing_or(total, where(deductions_allowed, capped, 0))
 
 
 @rule(
@@ -135,10 +214,15 @@ def rigid_deduction(
     unit="yuan",
 )
 def employment_deduction(
-    employment_costs: pl.Expr, employed_count: pl.Expr, employment_cost_cap_per_employed: pl.Expr
+    employment_costs: pl.Expr,
+    employed_count: pl.Expr,
+    deductions_allowed: pl.Expr,
+    employment_cost_cap_per_employed: pl.Expr,
 ) -> pl.Expr:
-    """Costs as declared, capped per employed member by parameter."""
-    return minimum(employment_costs, employment_cost_cap_per_employed * employed_count)
+    """Costs as declared, capped per employed member by parameter; none above the income
+    ceiling (I-04)."""
+    capped = minimum(employment_costs, employment_cost_cap_per_employed * employed_count)
+    return _nothing_or(employment_costs, where(deductions_allowed, capped, 0))
 
 
 @rule(
