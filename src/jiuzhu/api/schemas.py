@@ -322,7 +322,13 @@ class ExplanationStep(Schema):
     parameters: list[dict[str, Any]] = []
 
 
+class ReasonOut(Schema):
+    zh: str = Field(description="认定理由（中文），一两句话，列明起决定作用的数额")
+    en: str = Field(description="The reason in English")
+
+
 class DecisionOut(Schema):
+    reason: ReasonOut = Field(description="认定理由：先于其他内容阅读")
     ref: str
     region: str
     as_of: dt.date
@@ -337,6 +343,9 @@ class DecisionOut(Schema):
     review_every_months: int | None
     employment_difficulty: dict[str, list[str]]
     specialized_aid: list[str]
+    unset_parameters: list[str] = Field(
+        default=[], description="该地当日未设定、本决定未用到的参数（P-01）"
+    )
     explanation: list[ExplanationStep]
     snapshot: dict[str, Any] = Field(description="试算所用的家庭数据（与规则引擎的输入相同）")
 
