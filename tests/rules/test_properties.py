@@ -125,3 +125,33 @@ def test_a_batch_decides_each_household_as_alone(
             assert (str(together), together.field) == (str(alone), alone.field)
         else:
             assert json.dumps(together, sort_keys=True) == json.dumps(alone, sort_keys=True)
+
+
+def _step(decision: dict[str, Any], name: str) -> Any:
+    return next(s["value"] for s in decision["explanation"] if s["step"] == name)
+
+
+@SETTINGS
+@given(
+    raw=households(),
+    as_of=st.sampled_from(AS_OF_DATES),
+    more=st.integers(1, 5_000_000),
+    item=st.sampled_from(["medical", "education", "disability"]),
+)
+def test_more_spending_never_raises_income_and_above_the_ceiling_changes_nothing(
+    evaluator: Evaluator, raw: dict[str, Any], as_of: dt.date, more: int, item: str
+) -> None:
+    """I-04: spending only ever lowers the counted income, each item by at most its cap, and
+    not at all when gross per-capita income is above the deduction ceiling."""
+    before = evaluator.evaluate(parse_household(raw), as_of, explain=True)
+    spender = copy.deepcopy(raw)
+    spent = Decimal(spender["expenses"].get(item, "0")) + Decimal(more) / 100
+    spender["expenses"][item] = str(spent)
+    after = evaluator.evaluate(parse_household(spender), as_of, explain=True)
+    assert Decimal(after["per_capita_income"]) <= Decimal(before["per_capita_income"])
+    if _step(before, "deductions_allowed") is False:
+        assert after["per_capita_income"] == before["per_capita_income"]
+        assert after["monthly_benefit"] == before["monthly_benefit"]
+    cap = Decimal(_step(after, "dibao_standard"))  # the largest cap: 1 × the standard
+    deducted = Decimal(_step(after, "rigid_deduction"))
+    assert deducted <= cap * 2  # medical ≤ 1 ×, schooling and disability ≤ 0.5 × each
