@@ -143,6 +143,7 @@ def test_the_leader_approves_from_the_queue_and_the_letter_explains_the_amount(
     head = members(poor_household)[0]
     assert head.name in text or case.applicant is None
     assert str(case.decided_amount) in text and "B-01" in text
+    assert "认定理由" in text and "家庭人均收入" in text  # the reason sentence (issue 14)
 
 
 def test_another_townships_worker_gets_404_for_the_case_its_files_and_letters(

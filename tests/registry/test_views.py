@@ -374,6 +374,10 @@ def test_the_trial_evaluation_shows_the_decision_and_its_explanation(
     assert "假定值" in html  # a parameter whose value is assumed
     assert "1238.00" in html  # Guangzhou's urban dibao standard in force on that day
     assert "广州市民政局" in html  # the parameter's source document
+    # the reason first, in one sentence naming the decisive figures (issue 14)
+    assert 'data-testid="reason"' in html
+    assert html.index('data-testid="reason"') < html.index('data-testid="decision"')
+    assert "家庭人均收入" in html and "当地低保标准1,238.00元" in html
 
 
 def test_a_bad_evaluation_date_is_a_form_error_not_a_crash(client: Client, home: Household) -> None:
