@@ -506,3 +506,30 @@ def test_the_case_endpoints_conform_to_the_schema_under_fuzzing_with_a_real_case
             case.validate_response(response, checks=test_schema.CHECKS, headers=headers)
 
         fuzz()
+
+
+def test_approving_a_case_proposed_for_refusal_with_an_empty_body_is_refused(
+    people: dict[str, Any], poor_household: Household
+) -> None:
+    """SECURITY.md 4 (issue 15): `approve {}` on a refusal proposal approved it with no amount
+    and no entitlement; now it is 409 and nothing changes, and approving it is a distinct act
+    with its reason and amount."""
+    cw, leader = as_(people["caseworker"]), as_(people["leader"])
+    case_id = _intake(cw, poor_household)["id"]
+    _act(cw, case_id, "complete_materials")
+    _act(as_(people["assistant"]), case_id, "record_visit", visitors="村协理员", findings="有收入")
+    _act(cw, case_id, "request_verification")
+    _act(as_(people["verifier"]), case_id, "complete_verification", summary="无异常")
+    _act(cw, case_id, "evaluate")
+    _act(cw, case_id, "propose", proposal="refuse", opinion="入户发现未申报收入")
+    _act(cw, case_id, "skip_notice")
+    refused = assert_problem(leader.post(f"/cases/{case_id}/actions/approve", {}), 409)
+    assert "初审意见为不予批准" in refused["detail"]
+    case = Case.unscoped.get(id=case_id)
+    assert (case.state, case.outcome, case.decided_amount) == ("ready", "", None)
+    assert_problem(
+        leader.post(f"/cases/{case_id}/actions/approve_over_proposal", {"reason": "复核属实"}),
+        422,
+    )
+    done = _act(leader, case_id, "approve_over_proposal", reason="复核后情况属实", amount="600.00")
+    assert done["state"] == "approved"

@@ -148,6 +148,7 @@ CASE_EVENTS: dict[str, Can] = {
     "accept": Can.HANDLE_CASES,
     "answer": Can.HANDLE_REFERRALS,
     "approve": Can.DECIDE,
+    "approve_over_proposal": Can.DECIDE,
     "close": Can.HANDLE_CASES,
     "close_notice": Can.HANDLE_CASES,
     "decline": Can.HANDLE_CASES,
@@ -175,6 +176,7 @@ CASE_EVENTS: dict[str, Can] = {
 # bodies that pass validation, so the answer is decided by the capability alone
 CASE_EVENT_BODIES: dict[str, dict[str, Any]] = {
     "answer": {"reason": "乙"},
+    "approve_over_proposal": {"reason": "乙", "amount": "1.00"},
     "decline": {"reason": "乙"},
     "extend": {"reason": "乙"},
     "pay_first": {"amount": "1.00"},

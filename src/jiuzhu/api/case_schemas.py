@@ -291,6 +291,18 @@ class ReasonIn(ActionIn):
     reason: RequiredText
 
 
+class ApproveOverProposalIn(ActionIn):
+    """Approving a case proposed for refusal: its own act, with the amount and the reason."""
+
+    amount: MoneyIn = Field(description="决定金额（低保、特困、临时救助必填，大于零）")
+    reason: RequiredText = Field(description="改为批准的书面理由")
+    instalments: list[InstalmentIn] = Field(
+        default_factory=list,
+        max_length=24,
+        description="分阶段救助（仅临时救助）：各期金额之和等于决定金额",
+    )
+
+
 class AnswerIn(ReasonIn):
     accepted: StrictBool = Field(False, description="部门是否予以救助")
 
@@ -311,6 +323,7 @@ BODIES: dict[str, type[ActionIn]] = {
     "resolve_objection": ResolveObjectionIn,
     "record_vote": RecordVoteIn,
     "approve": ApproveIn,
+    "approve_over_proposal": ApproveOverProposalIn,
     "refuse": ReasonIn,
     "return": ReasonIn,
     "extend": ReasonIn,

@@ -43,6 +43,14 @@ ALLOWED = {
 }
 
 
+class ApprovalWithoutEntitlement(RuntimeError):
+    """An approved monthly category without an amount to pay: the approval must not commit
+    (the cases context checks the amount first; this is the invariant behind it)."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"case {number}: approved without an entitlement (no positive amount)")
+
+
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
@@ -142,7 +150,10 @@ def entitlements_from_decisions(*, actor: Any, cases: list[Case], today: dt.date
     rows: list[Entitlement] = []
     for case in chosen:
         if case.kind in MONTHLY:
-            rows.extend(_monthly(case, evaluations.get(case.id, {}), today))
+            made = _monthly(case, evaluations.get(case.id, {}), today)
+            if not made:  # SECURITY.md 4: an approved monthly benefit always has its entitlement
+                raise ApprovalWithoutEntitlement(case.number)
+            rows.extend(made)
         else:
             rows.extend(_one_off(case, staged.get(case.id, []), today))
     if rows:

@@ -128,6 +128,7 @@ LOADERS: dict[str, Callable[[Batch], dict[int, Any]]] = {
 # all the cases the step approved (benefits registers its entitlements here in its
 # AppConfig.ready: the benefits context depends on cases, never the other way round)
 ON_APPROVED: list[Callable[..., None]] = []
+APPROVING_EVENTS = frozenset({"approve", "approve_over_proposal"})
 
 CHANGEABLE = [
     f.attname
@@ -242,7 +243,9 @@ class Batch:
         bulk_insert(events)
         audit_record_many(actor=self.actor, changes=audits)
         approved = [
-            c for c, event, *_ in self._done if event == "approve" and c.outcome == "approved"
+            c
+            for c, event, *_ in self._done
+            if event in APPROVING_EVENTS and c.outcome == "approved"
         ]
         for hook in ON_APPROVED if approved else ():
             hook(actor=self.actor, cases=approved, today=self.today)

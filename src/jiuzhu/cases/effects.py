@@ -19,6 +19,7 @@ from django.utils import timezone
 from jiuzhu.cases import errors
 from jiuzhu.cases.deadlines import extend_total
 from jiuzhu.cases.models import (
+    PAID_KINDS,
     Case,
     CommitteeVote,
     HomeVisit,
@@ -362,15 +363,21 @@ def _instalments(ctx: Context, total: Decimal) -> list[dict[str, str]]:
 
 
 def approve(ctx: Context) -> dict[str, Any]:
+    """The decision approves the proposal's amount, or one the approver sets. A category that
+    is paid is never approved without its amount (SECURITY.md 4): its entitlement is created
+    from it in the same transaction."""
     case = ctx.case
     amount = money(ctx, "amount", required=False) or case.proposed_amount
+    if case.kind in PAID_KINDS and (amount is None or amount <= 0):
+        raise ServiceError(errors.AMOUNT_REQUIRED, field="amount")
     if case.kind in TEMPORARY and amount is not None:
         case.authority = authority_for(case, amount, ctx.today)  # the decided amount routes
     case.outcome, case.decided_amount = "approved", amount
     case.decided_by, case.decided_on = ctx.actor, ctx.today
     # ending a benefit on review is decided with written reasons (社会救助暂行办法 Art. 13)
     ends = case.kind == "review" and case.review_outcome == ReviewOutcome.TERMINATE
-    case.decision_reason = text(ctx, "reason", required=ends)
+    overruled = case.proposal == "refuse"  # approve_over_proposal: the reason is required
+    case.decision_reason = text(ctx, "reason", required=ends or overruled)
     staged = _instalments(ctx, amount) if amount is not None else []
     return {"amount": str(amount) if amount is not None else None, "instalments": staged}
 
@@ -471,6 +478,7 @@ EFFECTS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "resolve_objection": resolve_objection,
     "record_vote": record_vote,
     "approve": approve,
+    "approve_over_proposal": approve,
     "refuse": refuse,
     "return": return_for_correction,
     "extend": extend,

@@ -113,6 +113,8 @@ FACTS: dict[str, Callable[[CaseFacts], Any]] = {
     "notice_over": lambda f: f.case.notice_to is not None and f.today >= f.case.notice_to,
     "open_objections": lambda f: f.batch.fact("open_objections", f.case),
     "authority_matches": lambda f: actor_level(f.actor) == required_level(f.case),
+    "proposal_approves": lambda f: f.case.proposal == "approve",
+    "proposal_refuses": lambda f: f.case.proposal == "refuse",
     "committee_agrees": _committee_agrees,
     "is_committee": lambda f: f.case.authority == "committee",
     "reason_given": _text("reason"),

@@ -103,6 +103,11 @@ proposal_not_posted = _fact("notice_skippable", _("拟批准的案件须先公�
 notice_over = _fact("notice_over", _("公示期尚未结束"))
 objection_open = _fact("open_objections", _("没有待处理的异议"))
 authority_matches = _fact("authority_matches", _("本案应由其他层级审批"))
+proposal_approves = _fact(
+    "proposal_approves",
+    _("初审意见为不予批准：请选择“不予批准”，或以书面理由“改为批准”"),
+)
+proposal_refuses = _fact("proposal_refuses", _("初审意见为批准，请直接批准"))
 committee_agrees = _fact("committee_agrees", _("一事一议须先登记协调机制成员表决，且同意票过半"))
 reason_given = _fact("reason_given", _("请填写书面理由"))
 not_extended = _fact("extendable", _("本案已经延期过一次"))
@@ -158,7 +163,28 @@ def _notice() -> list[Transition]:
 def _decision(capability: str = "decide") -> list[Transition]:
     guards = (authority_matches, not_by_those_who_prepared)
     return [
-        _t(S.READY, "approve", S.APPROVED, capability, _("批准"), *guards, committee_agrees),
+        _t(
+            S.READY,
+            "approve",
+            S.APPROVED,
+            capability,
+            _("批准"),
+            *guards,
+            proposal_approves,
+            committee_agrees,
+        ),
+        # approving what was proposed for refusal is its own act, with its written reason
+        _t(
+            S.READY,
+            "approve_over_proposal",
+            S.APPROVED,
+            capability,
+            _("改为批准（须书面理由）"),
+            *guards,
+            proposal_refuses,
+            committee_agrees,
+            reason_given,
+        ),
         _t(S.READY, "refuse", S.REFUSED, capability, _("不予批准"), *guards, reason_given),
         _t(S.READY, "return", S.EVALUATED, capability, _("退回修改"), reason_given),
         _t(S.READY, "record_vote", S.READY, capability, _("登记一事一议表决"), is_committee),
@@ -257,7 +283,9 @@ FLOWS: dict[str, Workflow] = {
     "referral": _referral(),
     "appeal": _appeal(),
 }
-EVENTS_NEEDING_REASON = frozenset({"refuse", "return", "extend", "answer", "decline"})
+EVENTS_NEEDING_REASON = frozenset(
+    {"refuse", "return", "extend", "answer", "decline", "approve_over_proposal"}
+)
 
 
 def flow_of(kind: str) -> Workflow:

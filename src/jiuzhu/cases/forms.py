@@ -226,6 +226,13 @@ class ApproveForm(CaseForm):
         return rows
 
 
+class ApproveOverProposalForm(ApproveForm):
+    """Approving a case proposed for refusal: the amount and the written reason are required."""
+
+    amount = amount_field(_("决定金额（元）"), True)
+    reason = forms.CharField(label=_("改为批准的书面理由"), max_length=2000, widget=AREA)
+
+
 class AmountForm(CaseForm):
     amount = amount_field(_("先行救助金额（元）"), True)
 
@@ -243,6 +250,7 @@ EVENT_FORMS: dict[str, type[CaseForm]] = {
     "resolve_objection": ResolveObjectionForm,
     "record_vote": VoteForm,
     "approve": ApproveForm,
+    "approve_over_proposal": ApproveOverProposalForm,
     "refuse": ReasonForm,
     "return": ReasonForm,
     "extend": ReasonForm,

@@ -37,6 +37,10 @@ class Kind(models.TextChoices):
     REVIEW = "review", _("变更报告复审")
 
 
+# the kinds whose approval pays money: their entitlement is created from the decided amount
+PAID_KINDS = ("dibao", "tekun", "temporary_emergency", "temporary_expense")
+
+
 class ReviewOutcome(models.TextChoices):
     """What a review's decision does to the household's entitlement (D-01, B-03, B-04, D-03)."""
 
@@ -145,7 +149,14 @@ class Case(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(prepaid_amount__gte=0), name="case_prepaid_not_negative"
-            )
+            ),
+            # a paid category is never approved without its amount (SECURITY.md 4); NULL must
+            # fail the check, so the amount is tested for presence as well as sign
+            models.CheckConstraint(
+                condition=~Q(outcome="approved", kind__in=PAID_KINDS)
+                | (Q(decided_amount__isnull=False) & Q(decided_amount__gt=0)),
+                name="case_paid_approval_has_amount",
+            ),
         ]
 
     def __str__(self) -> str:

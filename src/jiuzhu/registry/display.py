@@ -92,6 +92,7 @@ def _step_row(step: Mapping[str, Any], names: Mapping[str, str], english: bool) 
                 "to": p.get("to"),
                 "assumed": p.get("default") == ASSUMED,
                 "unverified": bool(p.get("unverified")),
+                "unset": bool(p.get("unset")),
             }
             for p in step.get("parameters", [])
         ],

@@ -506,7 +506,17 @@ def _param_dict(compiled: CompiledParams, county: str, name: str) -> dict[str, A
     """A resolved parameter as JSON, built once per compiled run."""
     key = f"param:{county}:{name}"
     if key not in compiled.extras:
-        compiled.extras[key] = compiled.resolved[county][name].as_dict()
+        resolved = compiled.resolved[county].get(name)
+        compiled.extras[key] = (
+            resolved.as_dict()
+            if resolved is not None
+            else {  # no value for the county on the date (P-01): said, never invented
+                "name": name,
+                "value": None,
+                "unset": True,
+                "note": compiled.unset.get(county, {}).get(name, ""),
+            }
+        )
     return dict(compiled.extras[key])
 
 
