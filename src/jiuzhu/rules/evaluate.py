@@ -96,8 +96,8 @@ class Evaluator:
                 zip(rows, frame.iter_rows(named=True), strict=True)
             ):
                 if position in refused:
-                    field, why = refused[position]
-                    results[i] = InputError(why, ref=households[i].ref, field=field)
+                    where, why = refused[position]
+                    results[i] = InputError(why, ref=households[i].ref, field=where)
                     continue
                 decision = {
                     "reason": reason_for(
@@ -161,8 +161,8 @@ class Evaluator:
         frame = decisions_frame(self.params, cols, compiled)
         refused = refusals(self.engine.steps, cols, compiled)
         if refused:
-            for position, (field, why) in refused.items():
-                errors[int(kept[position])] = f"{field}: {why}" if field else why
+            for position, (where, why) in refused.items():
+                errors[int(kept[position])] = f"{where}: {why}" if where else why
             frame = frame.filter(pl.Series(keep_mask(frame.height, sorted(refused))))
         refs = caseload_refs.gather(sorted(errors)).to_list() if errors else []
         row_errors = [

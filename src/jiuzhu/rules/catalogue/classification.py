@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
@@ -470,9 +471,11 @@ def primary_category(
         (low_income, "low_income"),
         (rigid_expenditure, "rigid_expenditure"),
     )
-    chain = pl.when(layers[0][0].is_null()).then(pl.lit(None, dtype=pl.String))
+    unknown = pl.lit(None, dtype=pl.String)
+    chain: Any = pl.when(layers[0][0].is_null()).then(unknown)
     for i, (met, name) in enumerate(layers):
         if i:
-            chain = chain.when(met.is_null()).then(pl.lit(None, dtype=pl.String))
+            chain = chain.when(met.is_null()).then(unknown)
         chain = chain.when(met).then(pl.lit(name))
-    return chain.otherwise(pl.lit("none"))
+    result: pl.Expr = chain.otherwise(pl.lit("none"))
+    return result
