@@ -141,6 +141,17 @@ def return_file(batch: PaymentBatch, failed: int) -> bytes:
             b"reference,account_number,amount,result,reason,bank_reference\r\nP1,62,1.00\r\n",
             "第 2 行：应有 6 个字段",
         ),
+        # an exponent, a huge number, a non-finite value: refused on their line, never a 500
+        *(
+            (
+                "return.csv",
+                b"reference,account_number,amount,result,reason,bank_reference\r\nP1,62,"
+                + amount
+                + b",paid,,B\r\n",
+                "第 2 行：金额格式不正确",
+            )
+            for amount in (b"1e400", b"1E2", b"NaN", b"Infinity", b"99999999999999999")
+        ),
         ("return.csv", b"\xff\xfe\x00\x81\x30", "编码"),
     ],
 )

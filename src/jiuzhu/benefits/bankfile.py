@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import polars as pl
 
+from jiuzhu.rules.money import parse_yuan
+
 ENCODING = "gb18030"
 EOL = b"\r\n"
 CSV_COLUMNS = (  # the detail columns of both formats, in file order
@@ -187,12 +189,10 @@ def parse_return(content: bytes | str) -> list[ReturnLine]:
         if len(row) != len(RETURN_COLUMNS):
             raise ReturnFileError(f"line {number}: {len(RETURN_COLUMNS)} fields expected")
         reference, account, raw_amount, result, reason, bank_ref = (c.strip() for c in row)
-        try:
-            amount = Decimal(raw_amount)
-        except ArithmeticError:
+        try:  # the one amount parser: finite, no exponent, in range, two places at most
+            amount = parse_yuan(raw_amount)
+        except ValueError:
             raise ReturnFileError(f"line {number}: amount") from None
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-            raise ReturnFileError(f"line {number}: amount")
         if result not in RESULTS:
             raise ReturnFileError(f"line {number}: result must be paid or failed")
         out.append(

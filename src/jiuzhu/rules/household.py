@@ -147,8 +147,12 @@ def parse_household(raw: Any) -> Household:
 
 
 def loads_json(text: str) -> Any:
-    """Parse JSON with numbers as Decimal (never float)."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON with numbers as Decimal (never float); JSON nested deeper than Python can
+    follow is a JSONDecodeError like any other malformed text, never a crash."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 def household_schema() -> dict[str, Any]:

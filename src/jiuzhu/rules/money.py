@@ -10,6 +10,9 @@ from decimal import Decimal, InvalidOperation
 FEN_PER_YUAN = 100
 RATIO_SCALE = 10_000  # ratios are carried as integers in units of 1/10,000
 _CENT = Decimal("0.01")
+# No amount of social assistance, income or assets comes near ten billion yuan: anything
+# larger is a typing or file error (and would overflow the integer fen of the engine).
+MAX_YUAN = Decimal("9999999999.99")
 
 
 def parse_yuan(value: object) -> Decimal:
@@ -23,14 +26,19 @@ def parse_yuan(value: object) -> Decimal:
     if isinstance(value, int | Decimal):
         amount = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
+        if "e" in text.lower():
+            raise ValueError(f"write the amount in plain digits, without an exponent: {value!r}")
         try:
-            amount = Decimal(value.strip())
+            amount = Decimal(text)
         except InvalidOperation:
             raise ValueError(f"not an amount: {value!r}") from None
     else:
         raise ValueError(f"not an amount: {value!r}")
     if not amount.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
+    if abs(amount) > MAX_YUAN:
+        raise ValueError(f"out of range: {str(value)!r} (at most {MAX_YUAN:,} yuan)")
     if amount != amount.quantize(_CENT):
         raise ValueError(f"more than two decimal places: {value!r}")
     return amount
