@@ -106,6 +106,32 @@ def test_a_row_with_the_wrong_number_of_fields_is_reported_and_the_rest_go_in(
     assert RowError.objects.get(batch=result.batch).line == 2
 
 
+def test_a_period_that_ends_before_it_starts_is_reported_on_its_line(tmp_path: Path) -> None:
+    """Issue 15 item 6: period_start after period_end went in; the end before the start is
+    refused on its line and field, the same day and the right order go in."""
+    rows = [
+        record("tax", period_start="2024-03-01", period_end="2024-02-29"),
+        record("tax", period_start="2024-03-01", period_end="2024-03-01"),
+        record("tax", period_start="2024-01-01", period_end="2024-03-31"),
+    ]
+    result = _import(write(tmp_path / "tax.csv", rows), "tax")
+    assert (result.batch.rows_ok, result.batch.rows_bad) == (2, 1)
+    error = RowError.objects.get(batch=result.batch)
+    assert (error.line, error.field, error.reason) == (2, "period_end", str(errors.PERIOD_ORDER))
+
+
+def test_one_nul_byte_refuses_its_line_not_the_whole_file(tmp_path: Path) -> None:
+    """Issue 15 item 6: one NUL byte in a CSV refused the whole file as binary."""
+    path = write(tmp_path / "bank.csv", [record("bank"), record("bank"), record("bank")])
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b",", b",\x00", 1)
+    path.write_bytes(b"\n".join(lines))
+    result = _import(path)
+    assert (result.batch.rows_ok, result.batch.rows_bad) == (2, 1)
+    error = RowError.objects.get(batch=result.batch)
+    assert (error.line, error.reason) == (3, str(errors.NUL_BYTE))
+
+
 def test_the_same_batch_twice_adds_nothing(tmp_path: Path) -> None:
     """SECURITY.md 16-17: a delivery imported twice is stored once."""
     path = write(tmp_path / "bank.csv", [record("bank"), record("bank", balance="x")])

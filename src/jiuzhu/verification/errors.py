@@ -18,6 +18,8 @@ TOO_LONG = _("内容过长")
 BAD_USCC = _("统一社会信用代码不正确")
 BAD_REGION = _("区划代码应为6、9或12位数字")
 RAGGED = _("该行的列数与表头不一致")
+NUL_BYTE = _("该行含有空字符（NUL），未导入")
+PERIOD_ORDER = _("所属期止早于所属期起")
 UNKNOWN_COLUMN = _("未知列，已忽略：{column}")
 
 # the whole file (nothing is imported)

@@ -130,21 +130,50 @@ def validate(source: Source, raw: pl.DataFrame, *, today: dt.date | None = None)
     today = today or dt.date.today()
     present = [f for f in source.fields if f.name in raw.columns]
     frame = raw.with_columns(_normalized(f) for f in present)
+    text_columns = [c for c in raw.columns if c not in (LINE, RAGGED)]
+    nul = pl.any_horizontal(
+        pl.col(c).str.contains("\x00", literal=True).fill_null(False) for c in text_columns
+    )
     reasons = [
-        pl.when(pl.col(RAGGED)).then(pl.lit(str(errors.RAGGED))).alias("__row"),
+        pl.when(pl.col(RAGGED))
+        .then(pl.lit(str(errors.RAGGED)))
+        .when(nul)
+        .then(pl.lit(str(errors.NUL_BYTE)))
+        .alias("__row"),
         *(_field_reason(f, frame, today).alias(f.name) for f in present),
+        *_order_reasons(present, frame),
     ]
     checked = frame.select(LINE, *reasons)
     long = (
         checked.unpivot(index=LINE, variable_name="field", value_name="reason")
         .drop_nulls("reason")
         .rename({LINE: "line"})
-        .with_columns(pl.col("field").replace("__row", ""))
+        .with_columns(
+            pl.col("field").replace("__row", "").str.replace(r"^__order_", "", literal=False)
+        )
         .sort("line", maintain_order=True)
     )
     bad = long.get_column("line").unique()
     good = frame.filter(~pl.col(LINE).is_in(bad.implode()))
     return Checked(_records(source, good), long.cast(ERROR_SCHEMA), bad.len())  # type: ignore[arg-type]
+
+
+# (start, end) date fields of one record: the end may not come before the start
+ORDERED_PERIODS = (("period_start", "period_end"),)
+
+
+def _order_reasons(present: list[SourceField], frame: pl.DataFrame) -> list[pl.Expr]:
+    """A period that ends before it starts, on the end's field (both dates valid ISO text,
+    which orders as the dates do; an invalid date has its own reason)."""
+    names = {f.name for f in present}
+    out = []
+    for start, end in ORDERED_PERIODS:
+        if start in names and end in names:
+            iso = r"^\d{4}-\d{2}-\d{2}$"
+            both = pl.col(start).str.contains(iso) & pl.col(end).str.contains(iso)
+            wrong = (both & (pl.col(end) < pl.col(start))).fill_null(False)
+            out.append(_reason(wrong, errors.PERIOD_ORDER).alias(f"__order_{end}"))
+    return out
 
 
 def _masked(f: SourceField) -> pl.Expr:
