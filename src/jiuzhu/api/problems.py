@@ -8,9 +8,11 @@ an ID number typed wrongly does not come back in the error (SECURITY.md 2).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +24,7 @@ from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
 
 MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("jiuzhu.api")
 
 TITLES = {
     400: "Bad Request",
@@ -31,7 +34,9 @@ TITLES = {
     405: "Method Not Allowed",
     409: "Conflict",
     422: "Unprocessable Content",
+    413: "Content Too Large",
     429: "Too Many Requests",
+    500: "Internal Server Error",
 }
 TYPES = {
     400: "urn:jiuzhu:problem:bad-request",
@@ -39,7 +44,9 @@ TYPES = {
     403: "urn:jiuzhu:problem:forbidden",
     404: "urn:jiuzhu:problem:not-found",
     409: "urn:jiuzhu:problem:conflict",
+    413: "urn:jiuzhu:problem:too-large",
     422: "urn:jiuzhu:problem:validation",
+    500: "urn:jiuzhu:problem:server-error",
 }
 DETAILS = {
     401: "需要登录（会话且已通过第二重验证）或有效的 API 令牌",
@@ -157,6 +164,18 @@ def install(api: NinjaAPI) -> None:
     def on_integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
         return problem_response(api, request, 409, "与已有数据冲突，未保存")
 
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem_response(api, request, 413, "请求体过大，未处理")
+
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # logged with its traceback and the request id (the log masks ID numbers); the
+        # client gets the id to quote, never the traceback (SECURITY.md 27)
+        request_id = getattr(request, "request_id", "")
+        logger.error("API error, request %s", request_id, exc_info=exc)
+        return problem_response(
+            api, request, 500, f"服务器内部错误，请联系管理员并提供请求编号 {request_id}".strip()
+        )
+
     handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
         (ValidationError, on_validation),
         (ProblemError, on_problem),
@@ -166,6 +185,8 @@ def install(api: NinjaAPI) -> None:
         (AccountError, on_service_error),
         (DjangoValidationError, on_model_validation),
         (IntegrityError, on_integrity),
+        (RequestDataTooBig, on_too_big),
+        (Exception, on_unexpected),  # the most general: only what nothing above answers
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
