@@ -375,3 +375,22 @@ def _typed(raw: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
         elif dtype != pl.String:
             casts.append(pl.col(name).cast(dtype))
     return raw.with_columns(casts) if casts else raw
+
+
+def private_sqlite_files(sender: object, connection: Any, **kwargs: object) -> None:
+    """The embedded database and its WAL files are readable by their owner alone (0600):
+    SQLite creates them with the process's umask (usually 0644)."""
+    import os
+    from pathlib import Path
+
+    if getattr(connection, "vendor", "") != "sqlite":
+        return
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    for path in (Path(name), Path(name + "-wal"), Path(name + "-shm")):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:  # another owner's file (a shared test database): leave it
+            pass

@@ -126,3 +126,28 @@ def test_demo_accounts_are_listed_only_in_demo_mode(gd_area: str) -> None:
     with override_settings(DEMO_MODE=True):
         page = Client().get(reverse("accounts:login")).content.decode()
         assert "demo-user" in page and "演示账户" in page
+
+
+def test_sign_in_sign_out_failures_and_lockout_are_on_the_audit_log(caseworker: Any) -> None:
+    """SECURITY.md 7 (issue 15 item 7): every attempt is audited, a typed ID number masked."""
+    from jiuzhu.audit.chain import verify
+    from jiuzhu.audit.models import AuditEvent
+
+    client = Client()
+    typed_id = "440104198003010028"
+    client.post(reverse("accounts:login"), {"username": typed_id, "password": "x" * 12})
+    for _ in range(5):
+        client.post(
+            reverse("accounts:login"),
+            {"username": caseworker.username, "password": "wrong password!"},
+        )
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions.count("auth.login_failed") >= 6 and "auth.locked_out" in actions
+    failed = AuditEvent.objects.filter(action="auth.login_failed").first()
+    assert failed is not None and typed_id not in str(failed.new) + failed.actor_name
+    other = make_user("township_caseworker", caseworker.area.code, username="gd-other")
+    signed = password_step(other)
+    signed.post(reverse("accounts:logout"))
+    mine = AuditEvent.objects.filter(actor=other).values_list("action", flat=True)
+    assert {"auth.login", "auth.logout"} <= set(mine)
+    assert verify(AuditEvent).ok

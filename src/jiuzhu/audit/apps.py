@@ -11,6 +11,12 @@ class AuditConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         connection_created.connect(register_sqlite_functions)
+        from jiuzhu.db import private_sqlite_files
+
+        connection_created.connect(private_sqlite_files, dispatch_uid="jiuzhu.private_sqlite")
+        from jiuzhu.audit import signals
+
+        signals.connect()
 
 
 def register_sqlite_functions(sender: object, connection: object, **kwargs: object) -> None:

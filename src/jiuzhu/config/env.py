@@ -19,6 +19,33 @@ def env_str(name: str, default: str | None = None) -> str:
     return value
 
 
+def env_key(name: str, *, exact: int | None = None, at_least: int | None = None) -> str:
+    """A base64 key that must be set and decode to the right length (production: the
+    platform refuses to start without its keys, SECURITY.md 23)."""
+    import base64
+    import binascii
+
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"environment variable {name} is required (a base64 key)")
+    try:
+        size = len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(f"environment variable {name} is not base64") from None
+    if (exact is not None and size != exact) or (at_least is not None and size < at_least):
+        wanted = f"{exact}" if exact is not None else f"at least {at_least}"
+        raise ImproperlyConfigured(f"environment variable {name} must decode to {wanted} bytes")
+    return value
+
+
+def env_secret(name: str) -> str:
+    """A secret that must be set and not empty."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"environment variable {name} is required")
+    return value
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in TRUE
@@ -39,7 +66,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 def data_dir() -> Path:
     """Where the embedded database, keys and uploads live (default ./data)."""
     path = Path(os.environ.get("JIUZHU_DATA_DIR", "data")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # the database, keys and uploads: the owner's alone (the SQLite files are made 0600 when
+    # a connection opens, jiuzhu.db.private_sqlite_files)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
 
 

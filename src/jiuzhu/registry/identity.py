@@ -125,6 +125,8 @@ def keys() -> Keys:
     key file in the data directory created on first use (development and demo only)."""
     data, hashing = settings.JIUZHU_DATA_KEY, settings.JIUZHU_HASH_KEY
     if not data or not hashing:
+        if not getattr(settings, "JIUZHU_KEY_FILE_ALLOWED", True):
+            raise ImproperlyConfigured("JIUZHU_DATA_KEY and JIUZHU_HASH_KEY are required")
         path = settings.JIUZHU_KEY_FILE
         if not path.exists():
             log.warning("creating development keys in %s (set JIUZHU_DATA_KEY/HASH_KEY)", path)

@@ -160,6 +160,7 @@ STORAGES = {
 JIUZHU_DATA_KEY = env_str("JIUZHU_DATA_KEY", "")
 JIUZHU_HASH_KEY = env_str("JIUZHU_HASH_KEY", "")
 JIUZHU_KEY_FILE = DATA_DIR / "keys.json"  # development and demo only
+JIUZHU_KEY_FILE_ALLOWED = True  # production: False, the keys come from the environment
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
