@@ -16,6 +16,7 @@ from django.urls import reverse
 
 OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
 LAST_SEEN = "jiuzhu_last_seen"
+SIGNED_IN = "jiuzhu_signed_in"
 
 
 class SessionPolicyMiddleware:
@@ -27,8 +28,13 @@ class SessionPolicyMiddleware:
         if user.is_authenticated:
             now = time.time()
             last = request.session.get(LAST_SEEN)
-            if not user.is_active or (
-                last is not None and now - last > settings.SESSION_IDLE_SECONDS
+            # the sign-in time, kept in the session at its first request; the session ends at
+            # the absolute limit however busy it is (its cookie's expiry slides, this does not)
+            started = request.session.setdefault(SIGNED_IN, now)
+            if (
+                not user.is_active
+                or (last is not None and now - last > settings.SESSION_IDLE_SECONDS)
+                or now - started > settings.SESSION_ABSOLUTE_SECONDS
             ):
                 logout(request)
                 return self._to_login(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -68,6 +69,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # a token ends on its own (settings.JIUZHU_API_TOKEN_DAYS, default 90) unless revoked first
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
+
+    def is_usable(self, now: Any) -> bool:
+        return self.revoked_at is None and self.expires_at is not None and now < self.expires_at
 
     class Meta:
         verbose_name = _("API 令牌")

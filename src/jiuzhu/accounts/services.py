@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,7 +53,10 @@ def api_token_create(*, actor: Any, user: User, name: str) -> tuple[ApiToken, st
     if not name:
         raise AccountError(NAME_REQUIRED, field="name")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, digest=ApiToken.digest_of(raw), prefix=raw[:8])
+    expires = timezone.now() + dt.timedelta(days=settings.JIUZHU_API_TOKEN_DAYS)
+    token = ApiToken(
+        user=user, name=name, digest=ApiToken.digest_of(raw), prefix=raw[:8], expires_at=expires
+    )
     token.full_clean()
     token.save()
     audit_record(
@@ -61,7 +65,12 @@ def api_token_create(*, actor: Any, user: User, name: str) -> tuple[ApiToken, st
         object_type="api_token",
         object_id=token.id,
         region_code=user.area.code if user.area else "",
-        new={"user": user.get_username(), "name": name, "prefix": token.prefix},
+        new={
+            "user": user.get_username(),
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": expires.isoformat(),
+        },
     )
     return token, raw
 

@@ -3,21 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 
-from jiuzhu.accounts.selectors import demo_accounts
+from jiuzhu.accounts.models import User
+from jiuzhu.accounts.selectors import api_tokens_visible_to, demo_accounts
+from jiuzhu.accounts.services import AccountError, api_token_revoke
 
 
 class LoginView(auth_views.LoginView):
@@ -71,3 +76,45 @@ def _demo_code(user: Any) -> str:
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return HttpResponseRedirect(reverse("accounts:login"))
+
+
+def _staff_verified(request: HttpRequest) -> bool:
+    """/accounts/ pages are open before the second factor; this one is not (SECURITY.md 8)."""
+    user = request.user
+    return not getattr(user, "is_staff_role", False) or bool(user.is_verified())  # type: ignore[union-attr]
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The API tokens a person may see: their own, and a manager's area's; when each ends."""
+    if not _staff_verified(request):
+        return HttpResponseRedirect(reverse("accounts:verify"))
+    user = cast(User, request.user)
+    rows = list(api_tokens_visible_to(user)[:500])
+    now = timezone.now()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": [(t, t.is_usable(now)) for t in rows],
+            "days": settings.JIUZHU_API_TOKEN_DAYS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if not _staff_verified(request):
+        return HttpResponseRedirect(reverse("accounts:verify"))
+    user = cast(User, request.user)
+    token = api_tokens_visible_to(user).filter(id=token_id).first()
+    if token is None:
+        raise Http404
+    try:
+        api_token_revoke(actor=user, token=token)
+    except AccountError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("令牌 %(prefix)s… 已吊销") % {"prefix": token.prefix})
+    return HttpResponseRedirect(reverse("accounts:tokens"))

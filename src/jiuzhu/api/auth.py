@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security.apikey import APIKeyCookie
 from ninja.security.http import HttpBearer
@@ -45,7 +46,7 @@ class TokenAuth(HttpBearer):
             .filter(digest=ApiToken.digest_of(token))
             .first()
         )
-        if found is None or found.revoked_at is not None or not found.user.is_active:
+        if found is None or not found.is_usable(timezone.now()) or not found.user.is_active:
             raise AuthenticationError()
         api_token_touch(found)
         user = found.user
