@@ -39,9 +39,7 @@ def test_a_token_expires_after_the_configured_days(caseworker: Any, settings: An
     days = (token.expires_at - timezone.now()).days
     assert days in (settings.JIUZHU_API_TOKEN_DAYS - 1, settings.JIUZHU_API_TOKEN_DAYS)
     assert _api(raw) == 200
-    ApiToken.objects.filter(id=token.id).update(
-        expires_at=timezone.now() - dt.timedelta(seconds=1)
-    )
+    ApiToken.objects.filter(id=token.id).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert _api(raw) == 401
 
 

@@ -90,6 +90,18 @@ def test_search_by_full_id_number_is_a_post_and_never_echoes_the_number(
     assert f'value="{home.number}"' in by_number.content.decode()  # not an ID: echoed
 
 
+def test_a_full_id_number_in_the_url_is_refused_not_searched(
+    client: Client, home: Household
+) -> None:
+    """Issue 15 item 3: GET /households/?q=<full ID> found the household."""
+    number = _full_ids(home)[0]
+    response = client.get(reverse("registry:search"), {"q": number})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-testid="id-in-url"' in html and home.number not in html
+    _assert_no_full_id(response, home)
+
+
 def test_search_lists_only_households_of_the_users_area(
     client: Client, home: Household, away: Household
 ) -> None:

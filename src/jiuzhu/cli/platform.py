@@ -53,6 +53,8 @@ def serve(host: str, port: int, workers: int) -> None:
         str(workers),
         "--access-logfile",
         "-",
+        "--logger-class",
+        "jiuzhu.web.gunicorn.MaskingLogger",
     ]
     run()
 

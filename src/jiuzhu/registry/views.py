@@ -156,6 +156,11 @@ def search(request: HttpRequest) -> HttpResponse:
     lands in a URL, a browser history or an access log (SECURITY.md 24)."""
     regions = {r.code: r for r in _area_regions(_user(request))}
     data = request.POST if request.method == "POST" else request.GET
+    if request.method != "POST" and ID_LIKE.search(data.get("q", "")):
+        # a full ID number in a URL is refused, not searched: the page's form POSTs it
+        form = forms.SearchForm(None, regions=regions.values())
+        context = {"form": form, "shown_q": "", "id_in_url": True, "rows": [], "page": None}
+        return _page(request, "registry/search.html", context, status=400)
     form = forms.SearchForm(data, regions=regions.values())
     found = Household.objects.none()
     text = region_code = ""
