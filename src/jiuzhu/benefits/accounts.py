@@ -77,3 +77,12 @@ def payee_account_set(
 
 def account_hash(number: str) -> str:
     return id_hash("bank:" + "".join((number or "").split()))
+
+
+def payee_accounts_erase(*, household_ids: list[int]) -> int:
+    """Retention (SECURITY.md 25): the bank accounts of anonymised households erased — the
+    number, its hash and the holder's name; the bank's name stays. Inside the caller's
+    transaction (the registry's anonymisation of the same households)."""
+    return PayeeAccount.unscoped.filter(household_id__in=household_ids).update(
+        holder_name="已匿名", account_cipher=b"", account_hash="", account_masked="****"
+    )

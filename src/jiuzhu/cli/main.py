@@ -22,6 +22,7 @@ from jiuzhu.cli.adjust import adjust_app
 from jiuzhu.cli.monitor import monitor_app
 from jiuzhu.cli.payments import payments_app
 from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
+from jiuzhu.cli.retention import retention_app
 from jiuzhu.cli.reverify import verify_all
 from jiuzhu.cli.reviews import corrections_app, prices_app, recoveries_app, reviews_app
 from jiuzhu.cli.verify import verify_app
@@ -351,6 +352,7 @@ app.add_typer(verify_app, name="verify")
 app.add_typer(payments_app, name="payments")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(retention_app, name="retention")
 app.add_typer(prices_app, name="prices")
 app.add_typer(recoveries_app, name="recoveries")
 app.add_typer(corrections_app, name="corrections")

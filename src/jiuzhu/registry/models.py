@@ -101,6 +101,9 @@ class Household(models.Model):
     )
     synthetic = models.BooleanField(_("合成数据"), default=False)
     closed_on = models.DateField(_("注销日期"), null=True, blank=True)
+    # set by the retention job (SECURITY.md 25): names, ID numbers, addresses and phones
+    # erased, birth dates kept to the year, region and category kept for statistics
+    anonymised_on = models.DateField(_("匿名化日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -126,6 +126,9 @@ SESSION_IDLE_SECONDS = env_int("JIUZHU_SESSION_IDLE_SECONDS", 30 * 60)
 # the absolute lifetime counts from sign-in, whatever the activity (SECURITY.md 9)
 SESSION_ABSOLUTE_SECONDS = SESSION_COOKIE_AGE
 JIUZHU_API_TOKEN_DAYS = env_int("JIUZHU_API_TOKEN_DAYS", 90)
+# years after a household is closed before the retention job anonymises it (SECURITY.md 25);
+# no source read fixes the period for social-assistance files: assumed, set it locally
+JIUZHU_RETENTION_YEARS = env_int("JIUZHU_RETENTION_YEARS", 10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
