@@ -200,8 +200,7 @@ DECISIVE = (
     "in_gradual_exit",
     "primary_category",
     "monthly_benefit",
-    "review_every_months",
-)
+)  # not the review period: unset before its source (D-01), it is null and listed as unset
 # Rule steps that find an input the decision cannot do without: step → (field, why).
 INPUT_CHECKS = {
     "gradual_exit_date_missing": (
