@@ -114,39 +114,38 @@ def evaluate_bulk(
         int, typer.Option("--chunk", min=1, help="Households evaluated at a time (bounds memory).")
     ] = 500_000,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    progress_bar: Annotated[
+        bool,
+        typer.Option(
+            "--progress", help="Draw the progress bar even when standard error is not a terminal."
+        ),
+    ] = False,
 ) -> None:
     """Evaluate a caseload; bad households go to the errors file, the rest are decided."""
-    from jiuzhu.rules.bulk import count_households, run_bulk
+    from jiuzhu.rules.bulk import InputFile, run_bulk
     from jiuzhu.rules.evaluate import Evaluator
 
     day = parse_as_of(as_of)
     if not input.is_file():
         fail(f"{input}: no such file")
     errors_path = errors or out.with_name(out.name + ".errors.csv")
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} households"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
-    )
     try:
         evaluator = Evaluator()
-        total = count_households(input)
+        total = InputFile(input, evaluator.regions).total
     except (RulesError, OSError) as exc:
         fail(str(exc))
-    with progress:
-        task = progress.add_task("evaluating", total=total)
+    with _bulk_progress(quiet=quiet, force=progress_bar) as progress:
+        # JSON Lines: the bar follows the bytes read (the households are counted as they come)
+        task = progress.add_task("evaluating", total=total, households="0 households")
+        parquet = input.suffix.lower() in (".parquet", ".pq")
+
+        def advance(households: int, done: int) -> None:
+            counted = f"{households:,}/{total:,}" if parquet else f"{households:,}"
+            progress.update(task, completed=done, households=f"{counted} households")
+
         try:
             summary = run_bulk(
-                evaluator,
-                input,
-                out,
-                errors_path,
-                day,
-                chunk=chunk,
-                on_chunk=lambda k: progress.advance(task, k),
+                evaluator, input, out, errors_path, day, chunk=chunk, on_progress=advance
             )
         except RulesError as exc:
             fail(str(exc))
@@ -159,6 +158,18 @@ def evaluate_bulk(
             "errors_file": str(errors_path),
             "as_of": day.isoformat(),
         }
+    )
+
+
+def _bulk_progress(*, quiet: bool, force: bool) -> Progress:
+    console = Console(stderr=True, force_terminal=True, force_interactive=True) if force else err
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[households]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
     )
 
 
