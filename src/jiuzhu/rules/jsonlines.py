@@ -146,10 +146,13 @@ class JsonLinesReader:
                 in_chunk += lines
                 self.position = offset + len(data)
                 if in_chunk == size:
-                    yield self._finish(pieces, handle)
-                    pieces, in_chunk = _Pieces(), 0
+                    chunk = self._finish(pieces, handle)
+                    pieces, in_chunk = _Pieces(), 0  # the parsed tables go before the engine runs
+                    yield chunk
             if in_chunk:
-                yield self._finish(pieces, handle)
+                chunk = self._finish(pieces, handle)
+                del pieces
+                yield chunk
 
     def _read_block(
         self, data: memoryview, first: int, lines: int, objects: bool, pieces: _Pieces
