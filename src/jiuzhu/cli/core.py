@@ -116,8 +116,14 @@ def evaluate_bulk(
         typer.Option("--errors", help="CSV of households left out (default: OUT.errors.csv)."),
     ] = None,
     chunk: Annotated[
-        int, typer.Option("--chunk", min=1, help="Households evaluated at a time (bounds memory).")
-    ] = 500_000,
+        int | None,
+        typer.Option(
+            "--chunk",
+            min=1,
+            help="Households evaluated at a time, bounding memory (default: 500,000 from"
+            " Parquet, 250,000 from JSON Lines).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     progress_bar: Annotated[
         bool,

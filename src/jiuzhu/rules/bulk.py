@@ -25,6 +25,8 @@ from jiuzhu.rules.parquet import caseload_from_frame, open_parquet, parquet_chun
 from jiuzhu.rules.regions import RegionTable
 
 DEFAULT_CHUNK = 500_000
+# JSON Lines: half, as the parsed text of the next chunk is read while one is evaluated
+DEFAULT_JSONL_CHUNK = 250_000
 
 
 def read_jsonl(path: Path, regions: RegionTable) -> Chunk:
@@ -44,6 +46,7 @@ class InputFile:
         self.parquet = path.suffix.lower() in (".parquet", ".pq")
         self.unit = "households" if self.parquet else "bytes"
         self.total = _parquet_rows(path) if self.parquet else path.stat().st_size
+        self.default_chunk = DEFAULT_CHUNK if self.parquet else DEFAULT_JSONL_CHUNK
         self.done = 0
 
     def chunks(self, size: int) -> Iterator[Chunk]:
@@ -81,7 +84,7 @@ def run_bulk(
     errors_path: Path,
     as_of: dt.date,
     *,
-    chunk: int = DEFAULT_CHUNK,
+    chunk: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BulkSummary:
@@ -89,6 +92,7 @@ def run_bulk(
 
     Decisions are held in memory up to FLUSH_ROWS, then written as a part file; parts are
     streamed into the one output at the end. The output appears whole or not at all.
+    `chunk` households are read at a time (default: the input's `default_chunk`).
     `on_chunk` gets the households of each chunk; `on_progress` the households so far and
     how much of the input is read (InputFile.done)."""
     summary = BulkSummary()
@@ -98,7 +102,7 @@ def run_bulk(
     parts: list[Path] = []
     held = 0
     try:
-        for caseload, lines, bad in source_file.chunks(chunk):
+        for caseload, lines, bad in source_file.chunks(chunk or source_file.default_chunk):
             done = caseload.size("household") + len(bad)
             if caseload.size("household"):  # a chunk of only bad lines has nothing to decide
                 frame, more_bad = evaluator.evaluate_caseload(caseload, as_of, lines=lines)

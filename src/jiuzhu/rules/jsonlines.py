@@ -14,7 +14,10 @@ the model accepts, with the same values.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,12 +45,13 @@ JSON_SPACE = b" \t\r"
 _PARSE = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="ignore")
 
 
-def _parse(data: bytes | memoryview, lines: int) -> pa.Table | None:
+def _parse(data: bytes | memoryview, lines: int, *, ascii: bool = False) -> pa.Table | None:
     """The table of `lines` lines, each one object, or None when pyarrow cannot take them all
     (or the rows do not match the lines one to one: blank lines, two objects on a line)."""
     try:
         table = pj.read_json(pa.py_buffer(data), parse_options=_PARSE)
-        table.validate(full=True)  # the reader does not check UTF-8 inside strings
+        if not ascii:
+            table.validate(full=True)  # the reader does not check UTF-8 inside strings
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return table if table.num_rows == lines else None
@@ -136,15 +140,23 @@ class JsonLinesReader:
         self.position = 0
 
     def chunks(self, size: int) -> Iterator[Chunk]:
-        """`size` lines at a time (blank and bad lines count): caseload, line numbers, errors."""
-        with self.path.open("rb") as handle:
+        """`size` lines at a time (blank and bad lines count): caseload, line numbers, errors.
+
+        A thread reads and parses the blocks ahead (pyarrow releases the GIL), so parsing
+        overlaps the checks and the engine's run on the chunk before; it stays at most
+        AHEAD blocks ahead, which bounds the memory it holds."""
+        with self.path.open("rb") as handle, _Ahead(self.path, size) as blocks:
             pieces = _Pieces()
             in_chunk = 0
-            for first, offset, data, lines, objects in _blocks(handle, size):
-                pieces.spans.append((first, offset, len(data)))
-                self._read_block(data, first, lines, objects, pieces)
-                in_chunk += lines
-                self.position = offset + len(data)
+            for block in blocks:
+                pieces.spans.append((block.first, block.offset, block.length))
+                if block.table is not None:
+                    pieces.tables.append(block.table)
+                    pieces.lines.append(np.arange(block.first, block.first + block.lines))
+                else:
+                    self._read_slowly(block, pieces)
+                in_chunk += block.lines
+                self.position = block.offset + block.length
                 if in_chunk == size:
                     chunk = self._finish(pieces, handle)
                     pieces, in_chunk = _Pieces(), 0  # the parsed tables go before the engine runs
@@ -154,19 +166,12 @@ class JsonLinesReader:
                 del pieces
                 yield chunk
 
-    def _read_block(
-        self, data: memoryview, first: int, lines: int, objects: bool, pieces: _Pieces
-    ) -> None:
-        # pyarrow reads several objects on a line and skips blank lines: only when every line
-        # starts with `{` and the rows are as many as the lines is row i line first + i
-        table = _parse(data, lines) if objects else None
-        if table is not None:
-            pieces.tables.append(table)
-            pieces.lines.append(np.arange(first, first + lines, dtype=np.int64))
-            return
-        starting: list[tuple[int, bytes]] = []  # lines that start with `{`
+    def _read_slowly(self, block: _Block, pieces: _Pieces) -> None:
+        """A block pyarrow could not take whole (or not one row per line): its lines that
+        start with `{` are parsed in halves, the others read by the model one by one."""
+        starting: list[tuple[int, bytes]] = []
         others: list[tuple[int, bytes]] = []
-        for number, text in enumerate(bytes(data).split(b"\n")[:lines], start=first):
+        for number, text in enumerate(block.text.split(b"\n")[: block.lines], start=block.first):
             bare = text.strip(JSON_SPACE)
             (starting if bare[:1] == b"{" else others).append((number, bare or text))
         pieces.read_lines(others, self.regions)
@@ -234,6 +239,69 @@ def _reread(
             cached = (index, handle.read(length).split(b"\n"))
         out.append((number, cached[1][number - spans[index][0]]))
     return out
+
+
+AHEAD = 24  # parsed blocks held ahead of the chunk being checked and evaluated
+
+
+@dataclass
+class _Block:
+    """A run of whole lines: parsed (`table`), or its `text` when pyarrow could not."""
+
+    first: int
+    offset: int
+    length: int
+    lines: int
+    table: pa.Table | None
+    text: bytes = b""
+
+
+class _Ahead:
+    """The blocks of a file, read and parsed by a thread ahead of the consumer."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.queue: queue.Queue[_Block | BaseException | None] = queue.Queue(AHEAD)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(path, size), daemon=True)
+
+    def __enter__(self) -> Iterator[_Block]:
+        self.thread.start()
+        return self._take()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a producer waiting for room
+            with contextlib.suppress(queue.Empty):
+                self.queue.get(timeout=0.05)
+        self.thread.join()
+
+    def _take(self) -> Iterator[_Block]:
+        while (item := self.queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _run(self, path: Path, size: int) -> None:
+        try:
+            with path.open("rb") as handle:
+                for first, offset, data, lines, objects in _blocks(handle, size):
+                    ascii = isinstance(data.obj, bytes) and data.obj.isascii()
+                    table = _parse(data, lines, ascii=ascii) if objects else None
+                    text = b"" if table is not None else bytes(data)
+                    if not self._put(_Block(first, offset, len(data), lines, table, text)):
+                        return
+            self._put(None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(exc)
+
+    def _put(self, item: _Block | BaseException | None) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
 
 def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[int, int, memoryview, int, bool]]:
