@@ -4,11 +4,11 @@ Blocks of whole lines are parsed by pyarrow with the household schema (jsonrows.
 validated by the Parquet path's column checks (parquet.py). Amounts are read as decimal(18, 2)
 from the text of the number or string itself, never through float. A line pyarrow cannot take
 (malformed JSON, a string where a number belongs, three decimals, …) makes its block fail: the
-block is halved until those lines are found. They, and every line the column checks or
-`needs_model` flag, then go through the Pydantic model one by one exactly as before this reader
-existed, so an error row has the same line and reason, and a lenient form the model accepts
-(`"grade": "2"`, `"landless": "true"`) is still accepted. The column path only accepts what
-the model accepts, with the same values.
+block is halved until those lines are found. They, and every line the column checks flag
+(with `strict`: also what only the model can judge), then go through the Pydantic model one by
+one exactly as before this reader existed, so an error row has the same line and reason, and
+a lenient form the model accepts (`"grade": "2"`, `"landless": "true"`) is still accepted.
+The column path only accepts what the model accepts, with the same values.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from jiuzhu.rules.caseload import RowError, from_households
 from jiuzhu.rules.engine import Caseload
 from jiuzhu.rules.errors import InputError
 from jiuzhu.rules.household import Household, parse_household
-from jiuzhu.rules.jsonrows import ARROW_SCHEMA, arrow_row, check_size, needs_model
+from jiuzhu.rules.jsonrows import ARROW_SCHEMA, arrow_row, check_size
 from jiuzhu.rules.parquet import caseload_from_frame
 from jiuzhu.rules.regions import RegionTable, UnknownRegion
 
@@ -193,35 +193,26 @@ class JsonLinesReader:
             table, line = table.take(order), line[order]
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
-        strict = needs_model(frame).to_numpy()
-        rows = np.flatnonzero(~strict)
-        if strict.any():
-            frame = frame.filter(pl.Series(~strict))
-        caseload, kept, bad = caseload_from_frame(frame, self.regions, first_line=0)
-        flagged = sorted([*line[strict].tolist(), *(int(line[rows[e.line]]) for e in bad)])
-        if not flagged:
-            return caseload, line[rows[kept]], _by_line(errors)
+        caseload, kept, bad = caseload_from_frame(frame, self.regions, first_line=0, strict=True)
+        del frame
+        if not bad:
+            return caseload, line[kept], _by_line(errors)
         if not again:  # the model accepted these lines but the columns did not: keep the reason
-            reasons = {int(line[rows[e.line]]): e for e in bad}
-            for n in flagged:
-                known = reasons.get(n)
-                errors.append(RowError(n, known.ref if known else None, _reason(known)))
-            return caseload, line[rows[kept]], _by_line(errors)
+            errors += [RowError(int(line[e.line]), e.ref, e.reason) for e in bad]
+            return caseload, line[kept], _by_line(errors)
         retry = _Pieces(errors=errors)
-        retry.read_lines(_reread(handle, pieces.spans, flagged), self.regions)
+        retry.read_lines(
+            _reread(handle, pieces.spans, [int(line[e.line]) for e in bad]), self.regions
+        )
         if not retry.models:
-            return caseload, line[rows[kept]], _by_line(errors)
-        retry.tables = [table.take(rows[kept])]
-        retry.lines = [line[rows[kept]]]
+            return caseload, line[kept], _by_line(errors)
+        retry.tables = [table.take(kept)]
+        retry.lines = [line[kept]]
         return self._finish(retry, handle, again=False)
 
 
 def _by_line(errors: list[RowError]) -> list[RowError]:
     return sorted(errors, key=lambda e: e.line)
-
-
-def _reason(error: RowError | None) -> str:
-    return error.reason if error else "a value the column checks cannot take"
 
 
 def _reread(

@@ -2,7 +2,7 @@
 in that shape, and which parsed rows must still go through the model.
 
 Amounts are decimal(18, 2): pyarrow parses them from the text of the JSON number or string
-itself, never through float, and refuses a third decimal. `needs_model` flags the rows that
+itself, never through float, and refuses a third decimal. `model_only` flags the rows that
 the column checks (parquet.py) would pass but the Pydantic model might not, or not with the
 same values, so the column path only accepts what the model accepts.
 """
@@ -10,6 +10,7 @@ same values, so the column path only accepts what the model accepts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -188,45 +189,35 @@ def _too_large(expr: pl.Expr) -> pl.Expr:
     return expr.to_physical() >= MAX_FEN
 
 
-def _any_in(lists: pl.Expr, flag: pl.Expr) -> pl.Expr:
-    return lists.list.eval(flag.fill_null(False)).list.any().fill_null(False)
-
-
-def needs_model(frame: pl.DataFrame) -> pl.Series:
-    """Rows the column checks would pass but the model might not, or not with the same values:
-    they go through the model. Nulls for defaulted fields are defaults in both."""
-    sup = pl.element()
-    supporter = (
-        sup.is_null()
-        | _bad_date(sup.struct.field("birth_date"))
-        | _bad_disability(sup.struct.field("disability"))
-        | _too_large(sup.struct.field("monthly_income"))
-    )
-    m = pl.element()
-    income = m.struct.field("income")
-    member = (
-        _bad_ref(m.struct.field("ref"), 64)
-        | (m.struct.field("relation").str.len_chars() > 32)
-        | m.struct.field("relation").str.contains(_PADDED)
-        | pl.any_horizontal(_bad_date(m.struct.field(k)) for k in _MEMBER_DATES)
-        | _bad_disability(m.struct.field("disability"))
-        | pl.any_horizontal(_too_large(income.struct.field(k)) for k in _INCOME)
-        | (m.struct.field("supporters").list.len() > 20)
-        | _any_in(m.struct.field("supporters"), supporter)
-    )
-    previous = pl.col("previous")
-    amounts = [pl.col("assets").struct.field("financial"), pl.col("employment_costs")]
-    amounts += [pl.col("expenses").struct.field(k) for k in _EXPENSES]
-    amounts.append(previous.struct.field("monthly_benefit"))
-    flags = [
-        _bad_ref(pl.col("ref"), 64),
-        pl.col("members").list.len() > 50,
-        _any_in(pl.col("members"), member),
-        previous.is_not_null() & previous.struct.field("category").is_null(),
-        _bad_date(previous.struct.field("since")),
-        _bad_date(previous.struct.field("income_exceeded_on")),
-        *(_too_large(a) for a in amounts),
-    ]
-    return frame.select(pl.any_horizontal(f.fill_null(False) for f in flags).alias("strict"))[
-        "strict"
+def model_only(level: str, c: Callable[[str], pl.Expr]) -> list[pl.Expr]:
+    """Flags of the rows of one level (household, member, supporter; `c` gives a field of the
+    level's frame) that the column checks would pass but the model might not, or not with the
+    same values: such households go through the model. Nulls for defaulted fields are
+    defaults in both; a null supporter is flagged by the caller (its fields are all null)."""
+    if level == "household":
+        previous = c("previous")
+        amounts = [c("assets.financial"), c("employment_costs"), c("previous.monthly_benefit")]
+        return [
+            _bad_ref(c("ref"), 64),
+            c("members").list.len() > 50,
+            previous.is_not_null() & c("previous.category").is_null(),
+            _bad_date(c("previous.since")),
+            _bad_date(c("previous.income_exceeded_on")),
+            *(_too_large(a) for a in amounts),
+            *(_too_large(c(f"expenses.{k}")) for k in _EXPENSES),
+        ]
+    if level == "member":
+        relation = c("relation")
+        return [
+            _bad_ref(c("ref"), 64),
+            (relation.str.len_chars() > 32) | relation.str.contains(_PADDED),
+            *(_bad_date(c(k)) for k in _MEMBER_DATES),
+            _bad_disability(c("disability")),
+            *(_too_large(c(f"income.{k}")) for k in _INCOME),
+            c("supporters").list.len() > 20,
+        ]
+    return [
+        _bad_date(c("birth_date")),
+        _bad_disability(c("disability")),
+        _too_large(c("monthly_income")),
     ]
