@@ -60,6 +60,8 @@ def machine() -> dict[str, str]:
         pass
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        # other work on the machine slows every figure: the 1, 5 and 15 minute load averages
+        "load average at the end": " ".join(f"{x:.1f}" for x in os.getloadavg()),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "memory": memory,

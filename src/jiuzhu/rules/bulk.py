@@ -44,7 +44,6 @@ class InputFile:
         self.path = path
         self.regions = regions
         self.parquet = path.suffix.lower() in (".parquet", ".pq")
-        self.unit = "households" if self.parquet else "bytes"
         self.total = _parquet_rows(path) if self.parquet else path.stat().st_size
         self.default_chunk = DEFAULT_CHUNK if self.parquet else DEFAULT_JSONL_CHUNK
         self.done = 0
