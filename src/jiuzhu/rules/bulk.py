@@ -1,5 +1,5 @@
-"""Bulk evaluation of a caseload file, in chunks: JSON Lines (validated per household with
-the Pydantic model) or Parquet (validated column-wise, see parquet.py).
+"""Bulk evaluation of a caseload file, in chunks: JSON Lines (jsonlines.py) or Parquet
+(parquet.py), both read and validated column-wise.
 
 Every chunk gives a Caseload plus the households that could not be read, each with its line
 and reason; a bad household never stops the others. Decisions are appended to one Parquet
@@ -9,10 +9,8 @@ file chunk by chunk, so memory stays bounded whatever the caseload's size.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -21,60 +19,14 @@ import pyarrow.parquet as pq
 
 from jiuzhu.rules.caseload import RowError, from_households
 from jiuzhu.rules.engine import Caseload
-from jiuzhu.rules.errors import InputError
 from jiuzhu.rules.evaluate import Evaluator
-from jiuzhu.rules.household import Household, parse_household
-from jiuzhu.rules.parquet import caseload_from_frame, parquet_chunks
-from jiuzhu.rules.regions import RegionTable, UnknownRegion
+from jiuzhu.rules.jsonlines import Chunk, JsonLinesReader, jsonl_chunks
+from jiuzhu.rules.parquet import caseload_from_frame, open_parquet, parquet_chunks
+from jiuzhu.rules.regions import RegionTable
 
 DEFAULT_CHUNK = 500_000
-Chunk = tuple[Caseload, np.ndarray, list[RowError]]
-
-
-def _reason(exc: InputError) -> str:
-    return f"{exc.field}: {exc.reason}" if exc.field else exc.reason
-
-
-def jsonl_chunks(path: Path, regions: RegionTable, size: int) -> Iterator[Chunk]:
-    """Households from JSON Lines, `size` lines at a time: caseload, line numbers, errors."""
-    good: list[Household] = []
-    lines: list[int] = []
-    errors: list[RowError] = []
-    with path.open("r", encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if text.strip():
-                _read_line(number, text, regions, good, lines, errors)
-            if number % size == 0:
-                yield from_households(good, regions), np.asarray(lines, dtype=np.int64), errors
-                good, lines, errors = [], [], []
-    if good or errors:
-        yield from_households(good, regions), np.asarray(lines, dtype=np.int64), errors
-
-
-def _read_line(
-    number: int,
-    text: str,
-    regions: RegionTable,
-    good: list[Household],
-    lines: list[int],
-    errors: list[RowError],
-) -> None:
-    try:
-        raw = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        errors.append(RowError(number, None, f"not valid JSON: {exc.msg}"))
-        return
-    try:
-        household = parse_household(raw)
-        regions.leaf_of(household.region)
-    except InputError as exc:
-        errors.append(RowError(number, exc.ref, _reason(exc)))
-        return
-    except UnknownRegion as exc:
-        errors.append(RowError(number, household.ref, f"region: {exc}"))
-        return
-    good.append(household)
-    lines.append(number)
+# JSON Lines: half, as the parsed text of the next chunk is read while one is evaluated
+DEFAULT_JSONL_CHUNK = 250_000
 
 
 def read_jsonl(path: Path, regions: RegionTable) -> Chunk:
@@ -83,15 +35,36 @@ def read_jsonl(path: Path, regions: RegionTable) -> Chunk:
     return chunks[0] if chunks else (from_households([], regions), np.zeros(0, np.int64), [])
 
 
+class InputFile:
+    """A caseload file by its suffix (.parquet/.pq, else JSON Lines) and how far it is read:
+    `done` of `total` households for Parquet, bytes for JSON Lines (whose count of households
+    is only known once read)."""
+
+    def __init__(self, path: Path, regions: RegionTable) -> None:
+        self.path = path
+        self.regions = regions
+        self.parquet = path.suffix.lower() in (".parquet", ".pq")
+        self.total = _parquet_rows(path) if self.parquet else path.stat().st_size
+        self.default_chunk = DEFAULT_CHUNK if self.parquet else DEFAULT_JSONL_CHUNK
+        self.done = 0
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        if self.parquet:
+            for frame, first_line in parquet_chunks(self.path, size):
+                chunk = caseload_from_frame(frame, self.regions, first_line)
+                self.done = first_line - 1 + frame.height
+                del frame  # keep only the typed columns while the chunk is evaluated
+                yield chunk
+        else:
+            reader = JsonLinesReader(self.path, self.regions)
+            for chunk in reader.chunks(size):
+                self.done = reader.position
+                yield chunk
+
+
 def input_chunks(path: Path, regions: RegionTable, size: int) -> Iterator[Chunk]:
     """Chunks of a caseload file, by its suffix: .parquet/.pq or JSON Lines."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        for frame, first_line in parquet_chunks(path, size):
-            chunk = caseload_from_frame(frame, regions, first_line)
-            del frame  # keep only the typed columns while the chunk is evaluated
-            yield chunk
-    else:
-        yield from jsonl_chunks(path, regions, size)
+    yield from InputFile(path, regions).chunks(size)
 
 
 @dataclass
@@ -110,33 +83,39 @@ def run_bulk(
     errors_path: Path,
     as_of: dt.date,
     *,
-    chunk: int = DEFAULT_CHUNK,
+    chunk: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> BulkSummary:
     """Evaluate a caseload file into a Parquet file of decisions and a CSV of errors.
 
     Decisions are held in memory up to FLUSH_ROWS, then written as a part file; parts are
-    streamed into the one output at the end. The output appears whole or not at all."""
+    streamed into the one output at the end. The output appears whole or not at all.
+    `chunk` households are read at a time (default: the input's `default_chunk`).
+    `on_chunk` gets the households of each chunk; `on_progress` the households so far and
+    how much of the input is read (InputFile.done)."""
     summary = BulkSummary()
+    source_file = InputFile(source, evaluator.regions)
     out.parent.mkdir(parents=True, exist_ok=True)
     pending: list[pl.DataFrame] = []
     parts: list[Path] = []
     held = 0
     try:
-        for caseload, lines, bad in input_chunks(source, evaluator.regions, chunk):
-            frame, more_bad = evaluator.evaluate_caseload(caseload, as_of, lines=lines)
-            del caseload
-            pending.append(frame)
-            held += frame.height
-            if held >= FLUSH_ROWS:
-                parts.append(_flush(out, pending, len(parts)))
-                pending, held = [], 0
-            summary.evaluated += frame.height
-            summary.errors.extend(bad + more_bad)
-            done = frame.height + len(bad) + len(more_bad)
+        for caseload, lines, bad in source_file.chunks(chunk or source_file.default_chunk):
+            done = caseload.size("household") + len(bad)
+            if caseload.size("household"):  # a chunk of only bad lines has nothing to decide
+                frame, more_bad = evaluator.evaluate_caseload(caseload, as_of, lines=lines)
+                del caseload
+                pending.append(frame)
+                held += frame.height
+                if held >= FLUSH_ROWS:
+                    parts.append(_flush(out, pending, len(parts)))
+                    pending, held = [], 0
+                summary.evaluated += frame.height
+                bad = bad + more_bad
+            summary.errors.extend(bad)
             summary.households += done
-            if on_chunk is not None:
-                on_chunk(done)
+            _report(on_chunk, on_progress, done, summary, source_file)
         if not pending and not parts:  # an empty input still gives an (empty) decisions file
             pending.append(evaluator.evaluate_caseload(_empty(evaluator), as_of)[0])
         partial = out.with_name(out.name + ".partial")
@@ -158,6 +137,19 @@ def run_bulk(
 FLUSH_ROWS = 2_000_000
 
 
+def _report(
+    on_chunk: Callable[[int], None] | None,
+    on_progress: Callable[[int, int], None] | None,
+    done: int,
+    summary: BulkSummary,
+    source: InputFile,
+) -> None:
+    if on_chunk is not None:
+        on_chunk(done)
+    if on_progress is not None:
+        on_progress(summary.households, source.done)
+
+
 def _flush(out: Path, frames: list[pl.DataFrame], number: int) -> Path:
     part = out.with_name(f"{out.name}.part{number:04d}")
     pl.concat(frames).write_parquet(part)
@@ -166,6 +158,10 @@ def _flush(out: Path, frames: list[pl.DataFrame], number: int) -> Path:
 
 def _empty(evaluator: Evaluator) -> Caseload:
     return from_households([], evaluator.regions)
+
+
+def _parquet_rows(path: Path) -> int:
+    return int(open_parquet(path).select(pl.len()).collect().item())
 
 
 def count_households(path: Path) -> int | None:

@@ -1,7 +1,8 @@
 """The household JSON the engine reads (issue #2, section 5), as a Pydantic model.
 
 Extra fields are allowed and ignored; amounts are yuan per month, as strings or numbers, parsed
-to Decimal (never float). Validation errors name the field and the household `ref`.
+to Decimal (never float); null in a field that has a default means the default, as an empty
+Parquet cell does. Validation errors name the field and the household `ref`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ def _amount(value: Any) -> Decimal:
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 
 
+def _or(default: Any) -> BeforeValidator:
+    """null is the field's default: JSON Lines are read column-wise, where an absent field and
+    a null one are the same empty cell (as in Parquet), so the model must not tell them apart."""
+    return BeforeValidator(lambda value: default() if value is None else value)
+
+
+Flag = Annotated[bool, _or(lambda: False)]
+Count = Annotated[int, _or(lambda: 0)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
 
@@ -66,33 +77,35 @@ class Supporter(_Model):
     birth_date: dt.date | None = None
     monthly_income: Amount = Decimal("0.00")
     disability: Disability | None = None
-    assets_within_low_income_rules: bool = False
+    assets_within_low_income_rules: Flag = False
 
 
 class Member(_Model):
     ref: str = Field(min_length=1, max_length=64)
     birth_date: dt.date
     sex: Literal["female", "male"]
-    relation: str = Field(default="other", max_length=32)
+    relation: Annotated[str, _or(lambda: "other")] = Field(default="other", max_length=32)
     disability: Disability | None = None
-    serious_illness: bool = False
-    self_care: Literal["full", "partial", "none"] = "full"
+    serious_illness: Flag = False
+    self_care: Annotated[Literal["full", "partial", "none"], _or(lambda: "full")] = "full"
     schooling: (
         Literal["preschool", "compulsory", "high_school", "secondary_vocational", "higher"] | None
     ) = None
-    employment: Literal["employed", "unemployed", "retired", "student", "other"] = "other"
+    employment: Annotated[
+        Literal["employed", "unemployed", "retired", "student", "other"], _or(lambda: "other")
+    ] = "other"
     unemployed_since: dt.date | None = None
     left_school_on: dt.date | None = None
-    landless: bool = False
-    income: Income = Field(default_factory=Income)
-    supporters: list[Supporter] = Field(default_factory=list, max_length=20)
+    landless: Flag = False
+    income: Annotated[Income, _or(dict)] = Field(default_factory=Income)
+    supporters: Annotated[list[Supporter], _or(list)] = Field(default_factory=list, max_length=20)
 
 
 class Assets(_Model):
     financial: Amount = Decimal("0.00")
-    vehicles: int = Field(default=0, ge=0, le=1000, description="non-exempt motor vehicles")
-    homes: int = Field(default=0, ge=0, le=1000, description="residential properties")
-    business_registrations: int = Field(default=0, ge=0, le=1000)
+    vehicles: Count = Field(default=0, ge=0, le=1000, description="non-exempt motor vehicles")
+    homes: Count = Field(default=0, ge=0, le=1000, description="residential properties")
+    business_registrations: Count = Field(default=0, ge=0, le=1000)
 
 
 class Expenses(_Model):
@@ -115,8 +128,8 @@ class Household(_Model):
     region: str = Field(pattern=r"^\d{6}(\d{3}){0,2}$", description="county-level or finer code")
     residence: Literal["urban", "rural"]
     members: list[Member] = Field(min_length=1, max_length=50)
-    assets: Assets = Field(default_factory=Assets)
-    expenses: Expenses = Field(default_factory=Expenses)
+    assets: Annotated[Assets, _or(dict)] = Field(default_factory=Assets)
+    expenses: Annotated[Expenses, _or(dict)] = Field(default_factory=Expenses)
     employment_costs: Amount = Decimal("0.00")
     previous: Previous | None = None
 

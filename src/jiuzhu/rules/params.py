@@ -122,7 +122,12 @@ def render_value(value: ParamValue) -> Any:
     return value
 
 
-class _DecimalLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (ten times faster: loading every file is most of a new
+# process's `jiuzhu evaluate`), else the pure-Python one; the same constructors either way
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _DecimalLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """YAML loader that reads non-integer numbers as Decimal, never float."""
 
 
@@ -358,7 +363,7 @@ def _close_periods(values: list[DatedValue], file: str, name: str) -> list[Dated
 def load_parameters(root: Path | None = None, regions: RegionTable | None = None) -> ParameterSet:
     """Read and check every YAML file under `root` (default: the packaged params/)."""
     regions = regions or default_regions()
-    base = root if root is not None else Path(str(resources.files("jiuzhu.rules") / "params"))
+    base = root if root is not None else _packaged()
     if not base.is_dir():
         raise ParameterError(f"{base}: parameter folder not found")
     pset = ParameterSet(regions=regions, root=str(base))
@@ -381,9 +386,19 @@ def load_parameters(root: Path | None = None, regions: RegionTable | None = None
 
 @cache
 def default_parameters() -> ParameterSet:
-    """The packaged parameters, loaded and cross-checked once per process."""
-    from jiuzhu.rules.validation import validate_parameters
+    """The packaged parameters, loaded and cross-checked once per process, or read from the
+    compiled cache when no file changed since (paramcache.py)."""
+    from jiuzhu.rules.paramcache import cached_parameters
 
-    pset = load_parameters()
-    validate_parameters(pset)
-    return pset
+    def load() -> ParameterSet:
+        from jiuzhu.rules.validation import validate_parameters
+
+        pset = load_parameters()
+        validate_parameters(pset)
+        return pset
+
+    return cached_parameters(_packaged(), load)
+
+
+def _packaged() -> Path:
+    return Path(str(resources.files("jiuzhu.rules") / "params"))

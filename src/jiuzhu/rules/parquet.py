@@ -20,6 +20,7 @@ from jiuzhu.rules.household import DISABILITY_KINDS, EMPLOYMENT, SCHOOLING, SELF
 from jiuzhu.rules.regions import RegionTable
 
 DType = pl.DataType | type[pl.DataType]
+MODEL_ONLY = "a value in a form only the household model reads"
 _AMOUNT_RE = r"^\s*\d+(\.\d{1,2})?\s*$"
 
 
@@ -34,13 +35,14 @@ def _fen(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, pl.Expr]:
         unscaled = expr.to_physical()
         scale = dtype.scale or 0
         if scale <= 2:
-            fen = unscaled.cast(pl.Int64) * 10 ** (2 - scale)
+            fen = unscaled.cast(pl.Int64, strict=False) * 10 ** (2 - scale)
             inexact = pl.lit(False)
         else:
             step = 10 ** (scale - 2)
-            fen = (unscaled // step).cast(pl.Int64)
+            fen = (unscaled // step).cast(pl.Int64, strict=False)
             inexact = (unscaled % step) != 0
-        return fen.fill_null(0), ((unscaled < 0) | inexact).fill_null(False)
+        too_large = unscaled.is_not_null() & fen.is_null()  # beyond int64 fen: refused
+        return fen.fill_null(0), ((unscaled < 0) | inexact | too_large).fill_null(False)
     if dtype.is_float():
         scaled = (expr * 100).round(0)
         bad = (expr < 0) | ((expr * 100 - scaled).abs() > 1e-6) | expr.is_nan()
@@ -128,6 +130,13 @@ class _Checks:
         self.columns.append(pair[0].alias(name))
         self.flags.append((pair[1], message))
 
+    def model_only(self, level: str) -> None:
+        """With `strict`: flag what only the Pydantic model can judge (jsonrows.py)."""
+        from jiuzhu.rules.jsonrows import model_only
+
+        for flag in model_only(level, lambda path: _field(self.frame, path)[0]):
+            self.flags.append((flag, MODEL_ONLY))
+
     def amount(self, name: str, path: str, label: str) -> None:
         expr, dtype = _field(self.frame, path)
         self.add(
@@ -181,19 +190,26 @@ def parquet_chunks(path: Path, size: int) -> Iterator[tuple[pl.DataFrame, int]]:
 
 
 def _explode(lists: pl.Series, sizes: np.ndarray, parent: str) -> pl.DataFrame:
-    """Rows of a list-of-struct column, each with its parent's row number and its own."""
-    rows = lists.explode(empty_as_null=False, keep_nulls=False).struct.unnest()
+    """Rows of a list-of-struct column, each with its parent's row number and its own (and
+    `_null`: the element was null, not a record)."""
+    elements = lists.explode(empty_as_null=False, keep_nulls=False)
+    rows = elements.struct.unnest()
     owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
     index = "_m" if parent == "_hh" else "_s"
     return rows.with_columns(
-        pl.Series(parent, owner), pl.Series(index, np.arange(rows.height, dtype=np.int64))
+        pl.Series(parent, owner),
+        pl.Series(index, np.arange(rows.height, dtype=np.int64)),
+        elements.is_null().alias("_null"),
     )
 
 
 def caseload_from_frame(
-    raw: pl.DataFrame, regions: RegionTable, first_line: int = 1
+    raw: pl.DataFrame, regions: RegionTable, first_line: int = 1, *, strict: bool = False
 ) -> tuple[Caseload, np.ndarray, list[RowError]]:
-    """Validate and type one frame of households (line numbers start at `first_line`)."""
+    """Validate and type one frame of households (line numbers start at `first_line`).
+
+    `strict` (JSON Lines, read in jsonrows.ARROW_SCHEMA) also refuses, with MODEL_ONLY, the
+    households whose values only the Pydantic model can judge."""
     n = raw.height
     raw = raw.with_row_index("_hh")
 
@@ -230,6 +246,8 @@ def caseload_from_frame(
     hc.amount("prev_benefit", "previous.monthly_benefit", "previous.monthly_benefit")
     dexpr, dtype_ = _field(raw, "previous.income_exceeded_on")
     hc.add("prev_exceeded_on", _date(dexpr, dtype_), "previous.income_exceeded_on: not a date")
+    if strict:
+        hc.model_only("household")
     households, h_err = hc.result()
     households = households.with_columns(county=pl.col("region").str.slice(0, 6))
     hh_err = h_err
@@ -283,6 +301,8 @@ def caseload_from_frame(
     mc.add("landless", _bool(lexpr, ltype), "members.landless: must be true/false")
     for kind in ("wages", "business", "property", "transfer", "basic_pension", "other"):
         mc.amount(f"inc_{kind}", f"income.{kind}", f"members.income.{kind}")
+    if strict:
+        mc.model_only("member")
     members, m_err = mc.result()
     members = members.with_columns(hh=members_raw["_hh"].cast(pl.Int64))
 
@@ -318,6 +338,9 @@ def caseload_from_frame(
     sc.add(
         "sup_assets_ok", _bool(saexpr, satype), "members.supporters.assets_within_low_income_rules"
     )
+    if strict:
+        sc.model_only("supporter")
+        sc.flags.append((pl.col("_null"), MODEL_ONLY))
     supporters, s_err = sc.result()
     supporters = supporters.with_columns(
         member=sup_raw["_m"].cast(pl.Int64), hh=sup_raw["_hh"].cast(pl.Int64)
