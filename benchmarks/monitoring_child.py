@@ -18,6 +18,7 @@ import json
 import statistics
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def categorise(day: dt.date) -> tuple[int, int]:
     before DAY (COPY, `jiuzhu.db.bulk_insert`); (households, cases)."""
     import numpy as np
 
-    from jiuzhu.cases.models import Case
+    from jiuzhu.cases.models import PAID_KINDS, Case
     from jiuzhu.db import bulk_insert
     from jiuzhu.registry.models import Household
 
@@ -49,6 +50,7 @@ def categorise(day: dt.date) -> tuple[int, int]:
             household_id=household_id, region_code=region, township_code=region[:9],
             channel="window", applied_on=decided - dt.timedelta(days=20),
             outcome="approved", decided_on=decided, synthetic=True,
+            decided_amount=Decimal("500.00") if kinds[pick] in PAID_KINDS else None,
         )
         for (household_id, region), pick in zip(households, picks.tolist(), strict=True)
         if pick < len(kinds)

@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -447,6 +448,7 @@ def grant() -> dict[str, Any]:
                 number=f"B-{hid}", kind="dibao", state="closed", household_id=hid,
                 region_code=region, township_code=region[:9], channel="window",
                 applied_on=decided, decided_on=decided, outcome="approved",
+                decided_amount=Decimal("500.00"),
             )
             for hid, region in rows
         ],

@@ -59,3 +59,20 @@ def test_the_largest_amount_is_accepted(tmp_path: Path) -> None:
     path.write_text(HOUSEHOLD.replace("WAGES", '"9999999999.99"'), "utf-8")
     proc = _evaluate(path)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_bulk_run_where_every_household_is_refused_reports_them_all(tmp_path: Path) -> None:
+    """Before any standard is in force (2019) every household is refused: the run reports
+    each on its line instead of crashing on an empty chunk."""
+    households = tmp_path / "h.jsonl"
+    households.write_text((HOUSEHOLD.replace("WAGES", '"100.00"') + "\n") * 3, "utf-8")
+    out = tmp_path / "d.parquet"
+    proc = subprocess.run(
+        [sys.executable, "-m", "jiuzhu", "evaluate-bulk", str(households), "--out", str(out),
+         "--as-of", "2019-01-01", "--quiet"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert '"errors": 3' in proc.stdout and "Traceback" not in proc.stderr
+    errors = (tmp_path / "d.parquet.errors.csv").read_text("utf-8").splitlines()
+    assert len(errors) == 4 and "dibao_standard" in errors[1]

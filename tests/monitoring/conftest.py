@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jiuzhu.cases.models import Case
+from jiuzhu.cases.models import PAID_KINDS, Case
 from jiuzhu.monitoring.services import signals_import_records
 from jiuzhu.regions.scope import Scope, system_scope, using_scope
 from jiuzhu.registry import services as registry
@@ -67,6 +67,7 @@ def registered(
             applied_on=AS_OF - dt.timedelta(days=400),
             outcome="approved",
             decided_on=AS_OF - dt.timedelta(days=365),
+            decided_amount=Decimal("500.00") if category in PAID_KINDS else None,
         )
     return household
 

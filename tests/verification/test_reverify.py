@@ -5,12 +5,13 @@ decides as one application's verification does."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pytest
 
-from jiuzhu.cases.models import Case
+from jiuzhu.cases.models import PAID_KINDS, Case
 from jiuzhu.regions.scope import Scope, system_scope, using_scope
 from jiuzhu.registry.evaluation import households_evaluate
 from jiuzhu.synthetic.departments import near_id
@@ -31,6 +32,8 @@ DECIDED = dt.date(2025, 6, 30)
 def grant(household: Any, kind: str = "dibao", *, on: dt.date = DECIDED, **fields: Any) -> Case:
     """A decided case of the household (as the procedure leaves it when closed)."""
     fields.setdefault("outcome", "approved")
+    if fields["outcome"] == "approved" and kind in PAID_KINDS:
+        fields.setdefault("decided_amount", Decimal("500.00"))  # a paid approval has its amount
     return Case.unscoped.create(
         number=f"T-{household.id}-{kind}-{on:%Y%m%d}",
         kind=kind,

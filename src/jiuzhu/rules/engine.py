@@ -203,11 +203,16 @@ class Engine:
             level = first.level
             if first.kind == "rule":
                 if frames[level].height == 0:
-                    # an empty level (no supporters at all): nothing to compute, and the
-                    # aggregates over it are zeros
-                    frames[level] = frames[level].with_columns(
-                        pl.lit(None).alias(step.name) for step in wave
-                    )
+                    # an empty level (no supporters at all; no household left in a chunk):
+                    # nothing to compute, but each column gets its type from its expression
+                    # on the empty frame, so what reads it later works on no rows too
+                    empty = frames[level].clear()
+                    try:
+                        frames[level] = empty.with_columns(compiled.wave_exprs[i])
+                    except pl.exceptions.PolarsError:
+                        frames[level] = empty.with_columns(
+                            pl.lit(None).alias(step.name) for step in wave
+                        )
                 else:
                     frames[level] = frames[level].with_columns(compiled.wave_exprs[i])
             elif first.kind == "aggregate":

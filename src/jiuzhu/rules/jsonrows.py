@@ -19,9 +19,12 @@ import pyarrow as pa
 
 from jiuzhu.rules.errors import InputError
 from jiuzhu.rules.household import Disability, Household
+from jiuzhu.rules.money import MAX_YUAN
 
 AMOUNT = pa.decimal128(18, 2)
-MAX_FEN = 10**18  # amounts from 10^16 yuan up do not fit the engine's int64 fen safely
+# the largest amount any parser takes (money.MAX_YUAN); a larger one goes to the model, which
+# refuses it with the same reason as `jiuzhu evaluate`
+MAX_FEN = int(MAX_YUAN * 100) + 1
 _CENT = Decimal("0.01")
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _PADDED = r"^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"  # what str.strip() removes, as Pydantic does
