@@ -177,3 +177,41 @@ def test_an_unknown_key_in_a_value_is_refused(tree: Path) -> None:
     )
     with pytest.raises(ParameterError, match="unknown keys"):
         load_parameters(tree)
+
+
+def test_a_named_layer_sits_at_the_region_its_layer_yaml_names(tree: Path) -> None:
+    """P-01: a folder with a layer.yaml holds one document's figures at the region it names."""
+    layer = tree / "gz-measures"
+    layer.mkdir()
+    (layer / "layer.yaml").write_text(
+        'region: "440100"\ndefault: assumed\ndocument: 某市措施\nnote: which city is assumed\n',
+        "utf-8",
+    )
+    (layer / "income.yaml").write_text(
+        "employment_cost_cap_per_employed:\n  description: x\n  unit: yuan_per_month\n"
+        "  reference: {document: 某市措施, article: 第一条}\n"
+        "  values: [{from: 2022-01-01, value: 500}]\n",
+        "utf-8",
+    )
+    pset = load_checked(tree)
+    resolved = pset.resolve("employment_cost_cap_per_employed", "440106", dt.date(2023, 6, 1))
+    assert (resolved.value, resolved.region) == (Decimal("500.00"), "440100")
+    assert resolved.file == "gz-measures/income.yaml"
+    assert resolved.as_dict()["layer"] == {
+        "name": "gz-measures",
+        "region": "440100",
+        "document": "某市措施",
+        "configured_by": "layer.yaml",
+        "default": "assumed",
+        "note": "which city is assumed",
+    }
+    other = pset.resolve("employment_cost_cap_per_employed", "440511", dt.date(2023, 6, 1))
+    assert other.layer is None and other.region == "000000"
+    moved = load_parameters(tree, layers={"gz-measures": "440500"})
+    assert moved.resolve("employment_cost_cap_per_employed", "440511", dt.date(2023, 6, 1)).layer
+
+
+def test_a_layer_folder_named_like_a_region_code_is_refused(tree: Path) -> None:
+    (tree / "440100" / "layer.yaml").write_text('region: "440100"\ndocument: x\n', "utf-8")
+    with pytest.raises(ParameterError, match="must not be named like a region code"):
+        load_parameters(tree)
