@@ -79,8 +79,8 @@ broadcast("C-05", "hh_dibao_eligible", "dibao_eligible", level="member", zh="", 
 @rule(
     "C-02",
     level="member",
-    zh="未成年人（含年满18周岁仍在义务教育、普通高中或中职就读）",
-    en="Minor (incl. 18+ still in compulsory, high or secondary vocational school)",
+    zh="未成年人（含超过年龄上限仍在义务教育、普通高中或中职就读）",
+    en="Minor (incl. past the age limit, still in compulsory, high or secondary vocational school)",
     params=("minor_age_limit",),
 )
 def is_minor(age: pl.Expr, schooling: pl.Expr, minor_age_limit: pl.Expr) -> pl.Expr:
@@ -156,7 +156,7 @@ def no_livelihood(
     return (income_counted < hh_dibao_standard) & hh_assets_ok_dibao
 
 
-@rule("C-03", level="supporter", zh="赡养人年龄", en="Supporter's age")
+@rule("C-03", level="supporter", zh="法定义务人年龄", en="Supporter's age")
 def supporter_age(sup_birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
     return whole_years(sup_birth_date, as_of)
 
