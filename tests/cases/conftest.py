@@ -36,6 +36,31 @@ def people(caseworker: Any, gd_area: str) -> dict[str, Any]:
 
 
 @pytest.fixture
+def im_people(im_area: str) -> dict[str, Any]:
+    """The people of a township of the Inner Mongolia city (新城区, 呼和浩特市), whose measures
+    set temporary-aid tiers (A-06, IM （十四）): 5 × the urban standard, 15,000 yuan."""
+    department_batches(TODAY, timezone.localdate())
+    return {
+        "caseworker": make_user("township_caseworker", im_area, username="im-caseworker"),
+        "caseworker2": make_user("township_caseworker", im_area, username="im-caseworker2"),
+        "leader": make_user("township_leader", im_area, username="im-leader"),
+        "assistant": make_user("village_assistant", im_area + "001", username="im-assistant"),
+        "verifier": make_user("verification_officer", "150102", username="im-verifier"),
+        "county": make_user("county_officer", "150102", username="im-county"),
+        "city": make_user("county_officer", "150100", username="hhht-city"),
+        "department": make_user(
+            "department_officer", "150102", username="im-medical", department="medical"
+        ),
+    }
+
+
+@pytest.fixture
+def im_household(im_people: dict[str, Any], im_area: str) -> Any:
+    """A mother without income and two children in 新城区 (Inner Mongolia city)."""
+    return make_household(im_people["caseworker"], im_area + "001", members=3)
+
+
+@pytest.fixture
 def poor_household(caseworker: Any, gd_area: str) -> Any:
     """A mother without income and two children in Guangzhou: dibao-eligible."""
     return make_household(caseworker, gd_area + "001", members=3)

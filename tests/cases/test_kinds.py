@@ -27,7 +27,7 @@ EXPENSE = {
 def _fund(people: dict[str, Any], amount: str = "5000") -> None:
     county = people["county"]
     with using_scope(Scope(county.area.scope_prefix)):
-        reserve_top_up(actor=county, township_code="440104001", amount=amount)
+        reserve_top_up(actor=county, township_code=people["caseworker"].area.code, amount=amount)
 
 
 def _document(case: Any, people: dict[str, Any], today: dt.date) -> Any:
@@ -45,7 +45,9 @@ def _document(case: Any, people: dict[str, Any], today: dt.date) -> Any:
 def test_emergency_aid_is_paid_first_from_the_reserve_and_approved_after(
     people: dict[str, Any], poor_household: Any
 ) -> None:
-    # A-07, A-09: paid at once, the balance falls, the case must be documented in time
+    # A-07, A-09: paid at once, the balance falls, the case must be documented in time.
+    # Guangzhou sets no temporary-aid tiers (GD 15): by the national rule the county approves
+    # (A-06), and the township's payment first is bounded by its reserve alone.
     _fund(people)
     cw = people["caseworker"]
     case = accept(cw, poor_household, "temporary_emergency", requested_amount="2000",
@@ -57,30 +59,63 @@ def test_emergency_aid_is_paid_first_from_the_reserve_and_approved_after(
     assert case.total_due == dt.date(2026, 3, 16)  # 10 working days (assumed parameter)
     case = act(case, cw, "complete_materials")
     case = _document(case, people, TODAY)
-    assert case.state == "ready" and case.authority == "township"
-    case = act(case, people["leader"], "approve")
+    assert case.state == "ready" and case.authority == "county"
+    with pytest.raises(TransitionRefused):
+        act(case, people["leader"], "approve")
+    case = act(case, people["county"], "approve")
     assert case.decided_amount == Decimal("2000.00")
 
 
-def test_an_emergency_payment_beyond_the_reserve_or_the_township_limit_is_refused(
+def test_in_the_inner_mongolia_city_the_township_approves_what_it_paid_first(
+    im_people: dict[str, Any], im_household: Any
+) -> None:
+    # A-06 (IM （十四）): 2,000 yuan is within 5 × the urban standard, the township's own
+    _fund(im_people)
+    cw = im_people["caseworker"]
+    case = accept(cw, im_household, "temporary_emergency", requested_amount="2000",
+                  checklist={"id_card": "received", "emergency_statement": "received"},
+                  authorization_on=TODAY)  # fmt: skip
+    case = act(case, cw, "pay_first", amount="2000.00")
+    case = act(case, cw, "complete_materials")
+    case = _document(case, im_people, TODAY)
+    assert case.state == "ready" and case.authority == "township"
+    case = act(case, im_people["leader"], "approve")
+    assert case.decided_amount == Decimal("2000.00")
+
+
+def test_an_emergency_payment_beyond_the_reserve_is_refused(
     people: dict[str, Any], poor_household: Any
 ) -> None:
+    """Guangzhou has no township limit (A-06 unset): the reserve is the only bound."""
     _fund(people, "1000")
     cw = people["caseworker"]
     case = accept(cw, poor_household, "temporary_emergency", requested_amount="1500")
     with pytest.raises(ServiceError, match="余额不足"):
         act(case, cw, "pay_first", amount="1500")
+    with pytest.raises(ServiceError, match="余额不足"):
+        act(case, cw, "pay_first", amount="99999")
+    assert ReserveMovement.unscoped.count() == 1  # the top-up only: nothing half-written
+
+
+def test_an_emergency_payment_beyond_the_township_limit_is_refused(
+    im_people: dict[str, Any], im_household: Any
+) -> None:
+    """In the Inner Mongolia city the township pays first only within 5 × the urban standard."""
+    _fund(im_people, "100000")
+    cw = im_people["caseworker"]
+    case = accept(cw, im_household, "temporary_emergency", requested_amount="99999")
     with pytest.raises(TransitionRefused, match="备用金"):
         act(case, cw, "pay_first", amount="99999")  # above 5 × the urban dibao standard
     assert ReserveMovement.unscoped.count() == 1  # the top-up only: nothing half-written
 
 
 def test_temporary_aid_above_the_county_ceiling_goes_to_the_committee_with_votes(
-    people: dict[str, Any], poor_household: Any
+    im_people: dict[str, Any], im_household: Any
 ) -> None:
-    # A-06: > 15,000 yuan → 一事一议 by the county coordination mechanism
+    # A-06 (IM （十四）): > 15,000 yuan → 一事一议 by the county coordination mechanism
+    people = im_people
     cw, county = people["caseworker"], people["county"]
-    case = accept(cw, poor_household, "temporary_expense", requested_amount="20000",
+    case = accept(cw, im_household, "temporary_expense", requested_amount="20000",
                   checklist=EXPENSE,
                   authorization_on=TODAY)  # fmt: skip
     case = act(case, cw, "complete_materials")
@@ -115,8 +150,8 @@ def test_instalments_must_add_up_to_the_decision(
                   authorization_on=TODAY)  # fmt: skip
     case = act(case, cw, "complete_materials")
     case = _document(case, people, TODAY)
-    with pytest.raises(ServiceError, match="之和"):
-        act(case, people["leader"], "approve", amount="900",
+    with pytest.raises(ServiceError, match="之和"):  # Guangzhou: the county approves (A-06)
+        act(case, people["county"], "approve", amount="900",
             instalments=[{"amount": "100", "due_on": "2026-04-01"}])  # fmt: skip
     assert Instalment.unscoped.count() == 0
 
@@ -218,12 +253,13 @@ def test_a_proposal_against_the_evaluation_needs_an_explanation(
 
 
 def test_the_committee_page_lists_its_cases_with_the_tally(
-    people: dict[str, Any], poor_household: Any
+    im_people: dict[str, Any], im_household: Any
 ) -> None:
     from tests.factories import signed_in
 
+    people = im_people  # the committee tier is the Inner Mongolia city's (A-06, IM （十四）)
     cw, county = people["caseworker"], people["county"]
-    case = accept(cw, poor_household, "temporary_expense", requested_amount="20000",
+    case = accept(cw, im_household, "temporary_expense", requested_amount="20000",
                   checklist=EXPENSE, authorization_on=TODAY)  # fmt: skip
     case = act(case, cw, "complete_materials")
     case = _document(case, people, TODAY)

@@ -164,14 +164,16 @@ def machine(
 
 
 def test_random_actions_by_random_people_follow_the_tables(
-    people: dict[str, Any], gd_area: str
+    im_people: dict[str, Any], im_area: str
 ) -> None:
+    # in the Inner Mongolia city, whose measures set all three temporary-aid tiers (A-06)
+    people = im_people
     cw, county = people["caseworker"], people["county"]
     # the departments deliver monthly while the walks' days pass
     department_batches(*(TODAY + dt.timedelta(days=30 * i) for i in range(1, 24)))
-    household = make_household(cw, gd_area + "001", members=3)
+    household = make_household(cw, im_area + "001", members=3)
     with using_scope(Scope(county.area.scope_prefix)):
-        reserve_top_up(actor=county, township_code=gd_area, amount="100000")
+        reserve_top_up(actor=county, township_code=im_area, amount="100000")
     decided = accept(
         cw, household, "referral", referral_aid="housing", checklist=CHECKLISTS["referral"]
     )

@@ -74,7 +74,8 @@ def test_params_show_lists_parameters_with_their_sources() -> None:
     data = json.loads(result.stdout)
     urban = data["parameters"]["dibao_standard_urban"]
     assert urban["value"] == "840.00" and urban["default"] == "assumed"
-    assert data["parameters"]["temporary_aid_county_ceiling"]["region"] == "150000"
+    ceiling = data["parameters"]["temporary_aid_county_ceiling"]
+    assert ceiling["region"] == "150100" and ceiling["layer"]["name"] == "im-city-2021"
 
 
 def test_params_check_passes_on_the_packaged_files() -> None:
@@ -91,6 +92,22 @@ def test_route_temporary_aid_names_the_authority_and_thresholds() -> None:
     data = json.loads(result.stdout)
     assert data["authority"] == "county"
     assert data["thresholds"] == {"township_max": "4200.00", "county_max": "15000.00"}
+
+
+def test_route_temporary_aid_where_no_tier_is_set_names_the_national_rule() -> None:
+    """A-06, P-01: Guangdong fixes no tiers (GD 15): the county approves, thresholds null."""
+    result = run(
+        "route-temporary-aid", "--region", "440106", "--amount", "20000", "--as-of", "2023-06-01"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["authority"] == "county" and data["rule"] == "A-06"
+    assert data["thresholds"] == {"township_max": None, "county_max": None}
+    assert data["unset_parameters"] == [
+        "temporary_aid_township_multiplier",
+        "temporary_aid_county_ceiling",
+    ]
+    assert "第四十八条" in data["basis"]["article"]
 
 
 @pytest.mark.parametrize(

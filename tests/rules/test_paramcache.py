@@ -61,3 +61,18 @@ def test_an_unwritable_cache_is_ignored(
     load = Loader(root)
     assert cached_parameters(root, load).names() == cached_parameters(root, load).names()
     assert load.calls == 2
+
+
+def test_moving_a_layer_by_the_environment_is_a_different_cache_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """P-01: JIUZHU_PARAM_LAYERS moves a named layer; a cached set of the old place must not
+    be served."""
+    from jiuzhu.rules.paramcache import cache_key
+    from jiuzhu.rules.params import _packaged
+
+    root = _packaged()
+    monkeypatch.delenv("JIUZHU_PARAM_LAYERS", raising=False)
+    before = cache_key(root)
+    monkeypatch.setenv("JIUZHU_PARAM_LAYERS", "im-city-2021=150200")
+    assert cache_key(root) != before

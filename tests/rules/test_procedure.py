@@ -26,11 +26,18 @@ DAY = dt.date(2026, 6, 1)
         ("440104001", "township"),  # 广州 (Pearl River Delta): devolved by GD 7
         ("441900", "township"),  # 东莞
         ("440203", "county"),  # 韶关, outside the Pearl River Delta: the county decides
-        ("150102001001", "township"),  # Inner Mongolia, devolved everywhere (IM 21)
+        ("150102001001", "township"),  # 呼和浩特: the IM city's measures devolve it (IM （二十一）)
+        ("150202", "county"),  # 包头: the IM city's measures do not reach it (P-01)
+        ("152502", "county"),  # 锡林浩特, another Inner Mongolia city
     ],
 )
 def test_a03_the_determining_level_follows_the_region(region: str, level: str) -> None:
     assert determination_authority(region, DAY).value == level
+
+
+def test_a03_before_the_inner_mongolia_city_measures_its_counties_were_county_level() -> None:
+    assert determination_authority("150102", dt.date(2021, 9, 17)).value == "county"
+    assert determination_authority("150102", dt.date(2021, 9, 18)).value == "township"
 
 
 def test_a03_before_the_guangdong_plan_guangzhou_was_county_level() -> None:

@@ -20,7 +20,7 @@ authority that approves it (A-06):
 
 `expect` gives a subset of the decision: every key given must equal the decision's value.
 For nested mappings (`standards`, `employment_difficulty`, `thresholds`) only the keys given
-are compared, and a key given as null must be absent; an empty mapping must be empty.
+are compared, and a key given as null must be absent or null; an empty mapping must be empty.
 Amounts are written as quoted strings, exactly as the decision prints them.
 `expect_error: "substring"` instead of `expect` says the input must be refused with an
 InputError (a RulesError for temporary aid) whose message contains the substring.

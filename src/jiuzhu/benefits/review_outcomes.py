@@ -190,8 +190,11 @@ def _replace(case: Case, e: Entitlement | None, outcome: str, start: dt.date, w:
 def _gradual_exit(case: Case, e: Entitlement, until: Any, start: dt.date, w: _Writes) -> None:
     """B-03: the benefit continues until the month of the engine's `gradual_exit_until`, or
     for `gradual_exit_months` from the month after the decision."""
-    months = gradual_exit_months(case.region_code, case.decided_on or w.today)
-    end = month_of(dt.date.fromisoformat(str(until))) if until else add_months(start, months - 1)
+    if until:
+        end = month_of(dt.date.fromisoformat(str(until)))
+    else:  # read only when needed: unset where no document fixes it (P-01)
+        months = gradual_exit_months(case.region_code, case.decided_on or w.today)
+        end = add_months(start, months - 1)
     old = e.status
     e.status, e.status_reason = Status.GRADUAL_EXIT, ChangeReason.GRADUAL_EXIT
     e.end_month = max(e.start_month, end)

@@ -110,9 +110,13 @@ def authority_for(case: Case, amount: Decimal | None, today: dt.date) -> str:
     return str(determination_authority(case.region_code, today).value)
 
 
-def township_limit(case: Case, today: dt.date) -> Decimal:
+def township_limit(case: Case, today: dt.date) -> Decimal | None:
+    """What the township may approve itself (A-06); None where no delegation is configured
+    (the national rule: the county approves), and then 先行救助 (A-07) is bounded by the
+    township's reserve fund alone (A-09), the county approving the amount afterwards."""
     routed = route_temporary_aid(region=case.region_code[:6], amount=Decimal(0), as_of=today)
-    return Decimal(routed["thresholds"]["township_max"])
+    limit = routed["thresholds"]["township_max"]
+    return Decimal(limit) if limit is not None else None
 
 
 # the effects ----------------------------------------------------------------------------
@@ -414,7 +418,8 @@ def pay_first(ctx: Context) -> dict[str, Any]:
     case = ctx.case
     amount = money(ctx, "amount")
     assert amount is not None
-    if case.prepaid_amount + amount > township_limit(case, ctx.today):
+    limit = township_limit(case, ctx.today)
+    if limit is not None and case.prepaid_amount + amount > limit:
         raise ServiceError(errors.ABOVE_TOWNSHIP_LIMIT, field="amount")
     fund = ReserveFund.unscoped.select_for_update().filter(region_code=case.township_code).first()
     if fund is None:

@@ -80,7 +80,8 @@ def _posted(f: CaseFacts) -> bool:
 def _covers(f: CaseFacts) -> bool:
     try:
         amount = Decimal(str(f.payload.get("amount")))
-        return amount + f.case.prepaid_amount <= township_limit(f.case, f.today)
+        limit = township_limit(f.case, f.today)
+        return amount.is_finite() and (limit is None or amount + f.case.prepaid_amount <= limit)
     except (ArithmeticError, ValueError, TypeError):
         return False
 

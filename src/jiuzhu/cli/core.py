@@ -300,6 +300,7 @@ def params_check(
             "parameters": len(pset.names()),
             "regions": len(pset.declared_regions()),
             "assumed": len(assumed),
+            "layers": [layer.as_dict() for _, layer in sorted(pset.layers.items())],
         }
     )
 

@@ -13,8 +13,9 @@ HEADER = """# Rule catalogue
 Generated from the code by `jiuzhu rules list --markdown > docs/rules.md` (a test fails when it
 is stale). Every step of the engine names the rule of `RULES.md` it implements; the engine
 runs them in dependency order (docs/architecture.md). Parameters are dated YAML files under
-`src/jiuzhu/rules/params/<region code>/`; `jiuzhu params show --region CODE` prints the values
-in force there with their sources.
+`src/jiuzhu/rules/params/<region code>/` or a named layer attached to a region
+(`params/<name>/layer.yaml`, docs/parameters.md); `jiuzhu params show --region CODE` prints the
+values in force there with their sources.
 """
 
 
@@ -71,7 +72,10 @@ def catalogue_markdown(params: ParameterSet) -> str:
     for name in params.names():
         per_region = params.by_name[name]
         first = next(iter(per_region.values()))
-        regions = ", ".join(sorted(per_region))
+        regions = ", ".join(
+            f"{param.layer.name} ({code})" if param.layer else code
+            for code, param in sorted(per_region.items())
+        )
         description = " ".join(first.description.split()).replace("|", "/")
         out.append(f"| `{name}` | {first.unit} | {regions} | {description} |")
     out.append("")

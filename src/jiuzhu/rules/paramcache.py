@@ -39,7 +39,9 @@ def cache_key(root: Path) -> str:
     here = Path(__file__).parent
     files = sorted(root.rglob("*.yaml")) + sorted((here / "data").glob("*"))
     files += [here / name for name in _SOURCES]
-    digest = hashlib.sha256(f"{FORMAT}:{sys.version}:{root}".encode())
+    # the layers' regions may be moved by the environment (params.LAYERS_ENV): part of the key
+    layers = os.environ.get("JIUZHU_PARAM_LAYERS", "")
+    digest = hashlib.sha256(f"{FORMAT}:{sys.version}:{root}:{layers}".encode())
     for path in files:
         info = path.stat()
         digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}\n".encode())

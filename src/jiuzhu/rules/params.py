@@ -4,11 +4,18 @@ Each file maps parameter names to a declaration: `description`, `unit`, optional
 (document + article) and `values`, a list of `{from, to?, value, reference?, default?, note?}`.
 A value for a household is the one of its most specific region in force on the as-of date.
 Loading validates the files; `validate_parameters` adds the cross-checks of the rule book.
+
+A folder with a `layer.yaml` is a *named layer*: the figures of one document whose
+jurisdiction is configuration (the Inner Mongolia city's measures, whose city name is
+illegible). Its `region:` says where its parameters sit; `JIUZHU_PARAM_LAYERS=name=code,…`
+moves a layer without editing the file (P-01).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -30,6 +37,9 @@ UNITS = MONEY_UNITS | INT_UNITS | {"ratio", "bool", "enum", "enum_list", "ratio_
 ASSUMED = "assumed"
 PARAM_KEYS = frozenset({"description", "unit", "reference", "values", "choices"})
 VALUE_KEYS = frozenset({"from", "to", "value", "reference", "default", "note", "unverified"})
+LAYER_FILE = "layer.yaml"
+LAYER_KEYS = frozenset({"region", "document", "default", "note"})
+LAYERS_ENV = "JIUZHU_PARAM_LAYERS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,31 @@ class Reference:
             out["article"] = self.article
         if self.url:
             out["url"] = self.url
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A named folder of one document's parameters attached to a configurable region (P-01)."""
+
+    name: str
+    region: str
+    document: str
+    assumed: bool = False
+    note: str | None = None
+    configured_by: str = LAYER_FILE  # or the environment variable that moved it
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "region": self.region,
+            "document": self.document,
+            "configured_by": self.configured_by,
+        }
+        if self.assumed:
+            out["default"] = ASSUMED
+        if self.note:
+            out["note"] = self.note
         return out
 
 
@@ -76,6 +111,7 @@ class Parameter:
     unit: str
     values: tuple[DatedValue, ...]
     choices: tuple[str, ...] = ()
+    layer: Layer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +124,7 @@ class Resolved:
     region: str
     file: str
     dated: DatedValue
+    layer: Layer | None = None
 
     @property
     def value(self) -> ParamValue:
@@ -110,6 +147,8 @@ class Resolved:
             out["unverified"] = True
         if self.dated.note:
             out["note"] = self.dated.note
+        if self.layer is not None:
+            out["layer"] = self.layer.as_dict()
         return out
 
 
@@ -146,6 +185,7 @@ class ParameterSet:
     regions: RegionTable
     by_name: dict[str, dict[str, Parameter]] = field(default_factory=dict)
     root: str = ""
+    layers: dict[str, Layer] = field(default_factory=dict)
 
     def add(self, param: Parameter) -> None:
         per_region = self.by_name.setdefault(param.name, {})
@@ -172,7 +212,9 @@ class ParameterSet:
                 continue
             for dated in param.values:
                 if dated.in_force(as_of):
-                    return Resolved(name, param.unit, param.description, code, param.file, dated)
+                    return Resolved(
+                        name, param.unit, param.description, code, param.file, dated, param.layer
+                    )
                 earliest = dated.start if earliest is None else min(earliest, dated.start)
         hint = f" (earliest value from {earliest.isoformat()})" if earliest else ""
         raise ParameterError(
@@ -279,7 +321,9 @@ def _typed(raw: Any, unit: str, choices: tuple[str, ...], file: str, name: str) 
     raise _err(file, name, f"unknown unit {unit!r}; known units: {sorted(UNITS)}")
 
 
-def _parameter(name: str, raw: Any, region: str, file: str) -> Parameter:
+def _parameter(
+    name: str, raw: Any, region: str, file: str, layer: Layer | None = None
+) -> Parameter:
     if not isinstance(raw, dict):
         raise _err(file, name, "must be a mapping with description, unit and values")
     for key in ("description", "unit", "values"):
@@ -328,7 +372,9 @@ def _parameter(name: str, raw: Any, region: str, file: str) -> Parameter:
         )
     values.sort(key=lambda v: v.start)
     values = _close_periods(values, file, name)
-    return Parameter(name, region, file, str(raw["description"]), unit, tuple(values), choices)
+    return Parameter(
+        name, region, file, str(raw["description"]), unit, tuple(values), choices, layer
+    )
 
 
 def _close_periods(values: list[DatedValue], file: str, name: str) -> list[DatedValue]:
@@ -360,19 +406,81 @@ def _close_periods(values: list[DatedValue], file: str, name: str) -> list[Dated
     return out
 
 
-def load_parameters(root: Path | None = None, regions: RegionTable | None = None) -> ParameterSet:
-    """Read and check every YAML file under `root` (default: the packaged params/)."""
+def layer_overrides(text: str | None) -> dict[str, str]:
+    """`name=code,name=code` (JIUZHU_PARAM_LAYERS) as a mapping; empty when unset."""
+    out: dict[str, str] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, code = item.partition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise ParameterError(f"{LAYERS_ENV}: {item.strip()!r} is not name=region-code")
+        out[name.strip()] = code.strip()
+    return out
+
+
+def _layer(folder: Path, regions: RegionTable, overrides: Mapping[str, str]) -> Layer:
+    """Read a named layer's layer.yaml: where it is attached, by which document."""
+    rel = f"{folder.name}/{LAYER_FILE}"
+    if folder.name == NATION or folder.name in regions:
+        raise ParameterError(f"{rel}: a named layer's folder must not be named like a region code")
+    try:
+        raw = yaml.safe_load((folder / LAYER_FILE).read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{rel}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or not raw.get("region") or not raw.get("document"):
+        raise ParameterError(f"{rel}: must give the 'region' it is attached to and its 'document'")
+    unknown = set(raw) - LAYER_KEYS
+    if unknown:
+        raise ParameterError(
+            f"{rel}: unknown keys {sorted(unknown)}; allowed: {sorted(LAYER_KEYS)}"
+        )
+    default = raw.get("default")
+    if default not in (None, ASSUMED):
+        raise ParameterError(f"{rel}: 'default' may only be '{ASSUMED}' (got {default!r})")
+    region, configured_by, assumed = str(raw["region"]), LAYER_FILE, default == ASSUMED
+    if folder.name in overrides:
+        region, configured_by, assumed = overrides[folder.name], LAYERS_ENV, False
+    if region == NATION or region not in regions:
+        raise ParameterError(
+            f"{rel if configured_by == LAYER_FILE else LAYERS_ENV}: layer {folder.name!r} is "
+            f"attached to {region!r}, which is not a region code of the GB/T 2260 data"
+        )
+    note = str(raw["note"]) if raw.get("note") and configured_by == LAYER_FILE else None
+    return Layer(folder.name, region, str(raw["document"]), assumed, note, configured_by)
+
+
+def load_parameters(
+    root: Path | None = None,
+    regions: RegionTable | None = None,
+    layers: Mapping[str, str] | None = None,
+) -> ParameterSet:
+    """Read and check every YAML file under `root` (default: the packaged params/).
+
+    `layers` attaches named layers elsewhere than their layer.yaml says (default: the
+    JIUZHU_PARAM_LAYERS environment variable)."""
     regions = regions or default_regions()
     base = root if root is not None else _packaged()
     if not base.is_dir():
         raise ParameterError(f"{base}: parameter folder not found")
+    overrides = dict(layers) if layers is not None else layer_overrides(os.environ.get(LAYERS_ENV))
     pset = ParameterSet(regions=regions, root=str(base))
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        code = folder.name
-        if code != NATION and code not in regions:
-            raise ParameterError(f"{folder}: folder name {code!r} is not a known region code")
+        layer = _layer(folder, regions, overrides) if (folder / LAYER_FILE).is_file() else None
+        if layer is not None:
+            pset.layers[layer.name] = layer
+            code = layer.region
+        else:
+            code = folder.name
+            if code != NATION and code not in regions:
+                raise ParameterError(
+                    f"{folder}: folder name {code!r} is not a known region code "
+                    f"(nor a named layer with a {LAYER_FILE})"
+                )
         for path in sorted(folder.glob("*.yaml")):
-            rel = f"{code}/{path.name}"
+            if layer is not None and path.name == LAYER_FILE:
+                continue
+            rel = f"{folder.name}/{path.name}"
             try:
                 doc = yaml.load(path.read_text("utf-8"), Loader=_DecimalLoader)
             except yaml.YAMLError as exc:
@@ -380,7 +488,13 @@ def load_parameters(root: Path | None = None, regions: RegionTable | None = None
             if not isinstance(doc, dict):
                 raise ParameterError(f"{rel}: must map parameter names to declarations")
             for name, raw in doc.items():
-                pset.add(_parameter(str(name), raw, code, rel))
+                pset.add(_parameter(str(name), raw, code, rel, layer))
+    unknown = sorted(set(overrides) - set(pset.layers))
+    if unknown:
+        raise ParameterError(
+            f"{LAYERS_ENV}: no named layer {unknown[0]!r} (a folder with a {LAYER_FILE}); "
+            f"known layers: {sorted(pset.layers)}"
+        )
     return pset
 
 

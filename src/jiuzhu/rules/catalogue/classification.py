@@ -83,8 +83,8 @@ broadcast("C-03", "hh_assets_ok_low_income", "assets_ok_low_income", level="memb
 @rule(
     "C-02",
     level="member",
-    zh="未成年人（含年满18周岁仍在义务教育、普通高中或中职就读）",
-    en="Minor (incl. 18+ still in compulsory, high or secondary vocational school)",
+    zh="未成年人（含超过年龄上限仍在义务教育、普通高中或中职就读）",
+    en="Minor (incl. past the age limit, still in compulsory, high or secondary vocational school)",
     params=("minor_age_limit",),
 )
 def is_minor(age: pl.Expr, schooling: pl.Expr, minor_age_limit: pl.Expr) -> pl.Expr:
@@ -195,7 +195,7 @@ def unable_to_support(
     return poor & assets_ok & (old | severe | mind)
 
 
-@rule("C-03", level="supporter", zh="赡养人年龄", en="Supporter's age")
+@rule("C-03", level="supporter", zh="法定义务人年龄", en="Supporter's age")
 def supporter_age(sup_birth_date: pl.Expr, as_of: dt.date) -> pl.Expr:
     return whole_years(sup_birth_date, as_of)
 

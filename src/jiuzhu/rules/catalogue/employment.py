@@ -67,8 +67,8 @@ broadcast("S-04", "hh_zero_employment", "zero_employment", level="member", zh=""
 @rule(
     "S-04",
     level="member",
-    zh="大龄失业人员（女40周岁、男50周岁以上）",
-    en="Older unemployed (women 40+, men 50+)",
+    zh="大龄失业人员（达到规定年龄）",
+    en="Older unemployed (from the set age for women or men)",
     params=("emp_older_age_female", "emp_older_age_male"),
 )
 def emp_older_unemployed(
@@ -101,8 +101,8 @@ def emp_landless(unemployed_of_working_age: pl.Expr, landless: pl.Expr) -> pl.Ex
 @rule(
     "S-04",
     level="member",
-    zh="长期失业人员（连续失业一年以上，女35周岁、男45周岁以上）",
-    en="Long-term unemployed (over a year; women 35+, men 45+)",
+    zh="长期失业人员（连续失业达到规定月数且达到规定年龄）",
+    en="Long-term unemployed (out of work the set months, from the set age)",
     params=("emp_long_term_months", "emp_long_term_age_female", "emp_long_term_age_male"),
 )
 def emp_long_term(
@@ -123,8 +123,8 @@ def emp_long_term(
 @rule(
     "S-04",
     level="member",
-    zh="离校2年及以上未就业的高校毕业生",
-    en="Graduate still without work two or more years after leaving school",
+    zh="离校达到规定年数仍未就业的高校毕业生",
+    en="Graduate still without work the set number of years after leaving school",
     params=("emp_graduate_years",),
 )
 def emp_graduate(
