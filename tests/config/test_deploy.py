@@ -109,7 +109,9 @@ def test_the_deploy_check_reports_a_key_file_fallback(tmp_path: Path) -> None:
 def test_the_data_directory_and_the_database_are_the_owners_alone(tmp_path: Path) -> None:
     """Issue 15 item 7: the SQLite database was 0644 and its directory 0755."""
     data = tmp_path / "data"
-    proc = run_django(["migrate", "-v", "0"], "jiuzhu.config.settings.demo", data)
+    proc = run_django(
+        ["migrate", "-v", "0"], "jiuzhu.config.settings.demo", data, DATABASE_URL=""
+    )  # the embedded SQLite, never the CI's PostgreSQL
     assert proc.returncode == 0, proc.stderr[-500:]
     assert data.stat().st_mode & 0o777 == 0o700
     databases = list(data.glob("*.sqlite3*")) or list(data.glob("*.db*"))
