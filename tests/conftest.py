@@ -129,6 +129,47 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, django_db_blocker: Any
+) -> None:
+    """PostgreSQL: the application's role exists before the test database is migrated (the
+    post-migrate hook grants it; tests/dbroles.py)."""
+    from django.conf import settings
+
+    role = getattr(settings, "JIUZHU_DB_APP_ROLE", "")
+    if role and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        from django.db import connection
+
+        from tests.dbroles import create_role
+
+        with django_db_blocker.unblock():
+            create_role(connection, role)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Created and migrated by the owner; the tests then run as the application's role."""
+    from django.conf import settings
+
+    from tests import dbroles
+
+    role = getattr(settings, "JIUZHU_DB_APP_ROLE", "")
+    if role and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        dbroles.patch_flush()
+        with django_db_blocker.unblock():
+            dbroles.activate(role)
+    yield
+    with django_db_blocker.unblock():
+        dbroles.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _checkpoints_of_this_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test keeps the chains' checkpoints in a directory of its own."""
+    settings.JIUZHU_CHECKPOINT_DIR = tmp_path_factory.mktemp("checkpoints")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_connections(django_db_setup: Any, django_db_blocker: Any) -> Any:
     """Server threads (the browser test's live server) may leave a connection to the test
@@ -136,6 +177,10 @@ def _no_stray_connections(django_db_setup: Any, django_db_blocker: Any) -> Any:
     yield
     with django_db_blocker.unblock():
         from django.db import connection
+
+        from tests.dbroles import deactivate
+
+        deactivate()  # as the owner: the application's role may not end the owner's sessions
 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

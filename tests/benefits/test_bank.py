@@ -270,3 +270,34 @@ def test_the_control_report_names_a_household_whose_ledger_disagrees(
     assert report["households_unbalanced"] == [payment.household_id]
     assert report["households"] == 5
     assert [b["balanced"] for b in report["batches"]] == [False]
+
+
+def test_the_ledger_is_checkpointed_and_a_changed_or_truncated_ledger_is_named(
+    officers: dict[str, Any], approved: Any
+) -> None:
+    """SECURITY.md 21, issue 15 item 1: the ledger has no chain, so its checkpoint holds a
+    keyed digest of every posting up to the last; `audit verify` recomputes it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from jiuzhu.benefits.models import Posting
+    from jiuzhu.cli.main import app
+    from tests.audit.test_chain import raw
+
+    def audit_verify() -> tuple[int, dict[str, Any]]:
+        result = CliRunner().invoke(app, ["audit", "verify"])
+        return result.exit_code, json.loads(result.stdout)
+
+    postings = list(Posting.unscoped.order_by("id").values_list("id", flat=True))
+    assert len(postings) >= 2
+    code, report = audit_verify()
+    assert code == 0 and report["postings"] == {"ok": True, "rows": len(postings)}
+    raw("UPDATE benefits_posting SET amount = amount + 1 WHERE id = %s", [postings[0]])
+    code, report = audit_verify()
+    assert code == 1 and report["postings"]["reason"].startswith("changed:")
+    raw("UPDATE benefits_posting SET amount = amount - 1 WHERE id = %s", [postings[0]])
+    assert audit_verify()[0] == 0
+    raw("DELETE FROM benefits_posting WHERE id = %s", [postings[-1]])
+    code, report = audit_verify()
+    assert code == 1 and report["postings"]["reason"].startswith("truncated:")

@@ -38,6 +38,7 @@ def test_the_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         JIUZHU_SECRET_KEY="p" * 20 + "roduction-secret-key-for-the-deploy-check-0123456789",
         JIUZHU_DATA_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         JIUZHU_HASH_KEY="ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
+        JIUZHU_AUDIT_KEY="YXVkaXQtY2hhaW4ta2V5LWZvci10ZXN0cy1vbmx5LTAwMDA=",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -60,6 +61,7 @@ def test_production_refuses_to_start_without_its_keys(tmp_path: Path) -> None:
 SECRET = "p" * 20 + "roduction-secret-key-for-the-deploy-check-0123456789"
 DATA_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 HASH_KEY = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+AUDIT_KEY = "YXVkaXQtY2hhaW4ta2V5LWZvci10ZXN0cy1vbmx5LTAwMDA="
 
 
 def test_production_refuses_empty_or_malformed_keys_and_never_writes_a_key_file(
@@ -67,11 +69,13 @@ def test_production_refuses_empty_or_malformed_keys_and_never_writes_a_key_file(
 ) -> None:
     """Issue 15 item 5: empty key variables generated a key file beside the data with only
     a warning."""
-    for data_key, hash_key, said in (
-        ("", HASH_KEY, "JIUZHU_DATA_KEY is required"),
-        (DATA_KEY, "", "JIUZHU_HASH_KEY is required"),
-        ("not base64!", HASH_KEY, "JIUZHU_DATA_KEY is not base64"),
-        ("c2hvcnQ=", HASH_KEY, "JIUZHU_DATA_KEY must decode to 32 bytes"),
+    for data_key, hash_key, audit_key, said in (
+        ("", HASH_KEY, AUDIT_KEY, "JIUZHU_DATA_KEY is required"),
+        (DATA_KEY, "", AUDIT_KEY, "JIUZHU_HASH_KEY is required"),
+        ("not base64!", HASH_KEY, AUDIT_KEY, "JIUZHU_DATA_KEY is not base64"),
+        ("c2hvcnQ=", HASH_KEY, AUDIT_KEY, "JIUZHU_DATA_KEY must decode to 32 bytes"),
+        (DATA_KEY, HASH_KEY, "", "JIUZHU_AUDIT_KEY is required"),  # issue 15 item 1
+        (DATA_KEY, HASH_KEY, "c2hvcnQ=", "JIUZHU_AUDIT_KEY must decode to at least 32 bytes"),
     ):
         proc = run_django(
             ["check"],
@@ -80,9 +84,10 @@ def test_production_refuses_empty_or_malformed_keys_and_never_writes_a_key_file(
             JIUZHU_SECRET_KEY=SECRET,
             JIUZHU_DATA_KEY=data_key,
             JIUZHU_HASH_KEY=hash_key,
+            JIUZHU_AUDIT_KEY=audit_key,
         )
         assert proc.returncode != 0 and said in proc.stderr, proc.stderr[-500:]
-    assert not (tmp_path / "keys.json").exists()
+    assert not (tmp_path / "keys.json").exists() and not (tmp_path / "audit.key").exists()
 
 
 def test_production_refuses_the_demo_switch(tmp_path: Path) -> None:
@@ -93,6 +98,7 @@ def test_production_refuses_the_demo_switch(tmp_path: Path) -> None:
         JIUZHU_SECRET_KEY=SECRET,
         JIUZHU_DATA_KEY=DATA_KEY,
         JIUZHU_HASH_KEY=HASH_KEY,
+        JIUZHU_AUDIT_KEY=AUDIT_KEY,
         JIUZHU_DEMO="1",
     )
     assert proc.returncode != 0 and "JIUZHU_DEMO" in proc.stderr

@@ -9,8 +9,14 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from jiuzhu.audit.roles import grant_after_migrate
 
         connection_created.connect(register_sqlite_functions)
+        # PostgreSQL: the application's role gets INSERT and SELECT only on the append-only
+        # tables, once every app has migrated (JIUZHU_DB_APP_ROLE)
+        post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="jiuzhu.grants")
         from jiuzhu.db import private_sqlite_files
 
         connection_created.connect(private_sqlite_files, dispatch_uid="jiuzhu.private_sqlite")

@@ -202,8 +202,10 @@ def _record(
 
 
 def _recovery_locked(recovery_id: int) -> Recovery:
+    # the recovery's row only: the correction is append-only, and the application's role
+    # may not lock it (row locks need UPDATE rights; SECURITY.md 21, docs/operations.md)
     recovery = (
-        Recovery.objects.select_for_update()
+        Recovery.objects.select_for_update(of=("self",))
         .select_related("correction")
         .filter(id=recovery_id)
         .first()

@@ -35,7 +35,7 @@ def full_app() -> typer.Typer:
     from jiuzhu.cli.adjust import adjust_app
     from jiuzhu.cli.monitor import monitor_app
     from jiuzhu.cli.payments import payments_app
-    from jiuzhu.cli.platform import audit_app, demo_app, tokens_app, users_app
+    from jiuzhu.cli.platform import audit_app, db_app, demo_app, tokens_app, users_app
     from jiuzhu.cli.retention import retention_app
     from jiuzhu.cli.reverify import verify_all
     from jiuzhu.cli.reviews import corrections_app, prices_app, recoveries_app, reviews_app
@@ -44,6 +44,7 @@ def full_app() -> typer.Typer:
     app = core.app
     app.add_typer(demo_app, name="demo")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(db_app, name="db")
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(verify_app, name="verify")

@@ -21,7 +21,10 @@ out = Console()
 demo_app = typer.Typer(help="Synthetic demo data and demo accounts (demo mode only).")
 users_app = typer.Typer(help="Accounts: create users (with their TOTP device), disable them.")
 tokens_app = typer.Typer(help="API tokens for other systems: create (shown once), revoke.")
-audit_app = typer.Typer(help="The audit log: verify the hash chains.")
+audit_app = typer.Typer(help="The audit log: verify the hash chains against the checkpoints.")
+db_app = typer.Typer(
+    help="PostgreSQL roles: the owner migrates, the application only appends logs."
+)
 
 
 def setup_django() -> None:
@@ -266,22 +269,50 @@ def demo_accounts() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk both hash chains; exit 1 naming the first broken row."""
+def audit_verify(
+    write: Annotated[
+        bool, typer.Option("--checkpoint/--no-checkpoint", help="Append checkpoints (default).")
+    ] = True,
+) -> None:
+    """Walk both hash chains and compare them and the ledger with the last checkpoints
+    outside the database (JIUZHU_CHECKPOINT_DIR); append new checkpoints for what holds;
+    exit 1 naming the first broken row, a truncated tail or a re-chained history."""
     setup_django()
-    from jiuzhu.audit.chain import verify
+    from jiuzhu.audit.checkpoints import run
+    from jiuzhu.benefits.models import Correction, EntitlementChange, Posting, Repayment
+
+    ledgers = {
+        "postings": Posting,
+        "entitlement_changes": EntitlementChange,
+        "corrections": Correction,
+        "repayments": Repayment,
+    }
+    ok, report = run(ledgers, write=write)
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    if not ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("relink")
+def audit_relink() -> None:
+    """Once, on upgrading to the keyed chain: re-link both logs with JIUZHU_AUDIT_KEY after
+    checking the old unkeyed chain holds (as the owner: DATABASE_OWNER_URL). Exit 1 naming
+    the first broken row, leaving the logs unchanged."""
+    from jiuzhu.config.env import use_owner_database
+
+    use_owner_database()
+    setup_django()
+    from jiuzhu.audit.chain import relink
     from jiuzhu.audit.models import AccessEvent, AuditEvent
 
     report: dict[str, dict[str, object]] = {}
-    ok = True
     for name, model in (("audit", AuditEvent), ("access", AccessEvent)):
-        verdict = verify(model)
+        verdict = relink(model)
         report[name] = {"ok": verdict.ok, "rows": verdict.rows}
         if not verdict.ok:
-            ok = False
             report[name] |= {"first_broken_id": verdict.first_broken_id, "reason": verdict.reason}
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    if not ok:
+    if not all(entry["ok"] for entry in report.values()):
         raise typer.Exit(1)
 
 
@@ -382,3 +413,58 @@ def tokens_create(
         json.dumps({"username": username, "name": name, "prefix": token.prefix, "token": raw})
         + "\n"
     )
+
+
+@db_app.command("roles")
+def db_roles(
+    owner: Annotated[str, typer.Option("--owner", help="The role that owns and migrates")] = (
+        "jiuzhu_owner"
+    ),
+    app_role: Annotated[str, typer.Option("--app", help="The application's role")] = "jiuzhu_app",
+    database: Annotated[str, typer.Option("--database", help="The database")] = "jiuzhu",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Run it on DATABASE_OWNER_URL (a superuser)")
+    ] = False,
+) -> None:
+    """Print (or apply) the SQL that makes the two roles: run once by a superuser, e.g.
+    `jiuzhu db roles | sudo -u postgres psql -d jiuzhu -v ON_ERROR_STOP=1`; then
+    `jiuzhu db migrate` grants the application's role on the tables (docs/operations.md)."""
+    from jiuzhu.audit.roles import setup_sql
+
+    statements = setup_sql(owner, app_role, database)
+    if not apply:
+        sys.stdout.write("".join(f"{s};\n" for s in statements))
+        return
+    from jiuzhu.config.env import use_owner_database
+
+    if not use_owner_database():
+        _fail("--apply needs DATABASE_OWNER_URL (a superuser's connection)")
+    setup_django()
+    from django.db import connection
+
+    from jiuzhu.audit.roles import apply as run_sql
+
+    run_sql(connection, statements)
+    err.print(f"roles {owner} and {app_role} set up on {database}")
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Migrate as the owner (DATABASE_OWNER_URL), then grant the application's role
+    (JIUZHU_DB_APP_ROLE): INSERT and SELECT only on the logs and the ledger."""
+    from jiuzhu.config.env import use_owner_database
+
+    if not use_owner_database():
+        err.print("note: DATABASE_OWNER_URL is not set; migrating on DATABASE_URL")
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from jiuzhu.audit.roles import apply as run_sql
+    from jiuzhu.audit.roles import grant_sql
+
+    call_command("migrate", interactive=False, verbosity=1)
+    if connection.vendor == "postgresql" and settings.JIUZHU_DB_APP_ROLE:
+        run_sql(connection, grant_sql(settings.JIUZHU_DB_APP_ROLE))  # also when nothing migrated
+        err.print(f"granted {settings.JIUZHU_DB_APP_ROLE}: INSERT and SELECT only on the logs")

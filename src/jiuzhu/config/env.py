@@ -107,6 +107,15 @@ def database_config(default_sqlite: Path) -> dict[str, object]:
     }
 
 
+def use_owner_database() -> bool:
+    """For migrations: connect as the owner (DATABASE_OWNER_URL) instead of the application's
+    role (DATABASE_URL). Call before Django is set up; False when no owner URL is set."""
+    owner = os.environ.get("DATABASE_OWNER_URL", "").strip()
+    if owner:
+        os.environ["DATABASE_URL"] = owner
+    return bool(owner)
+
+
 def secret_key(data: Path) -> str:
     """JIUZHU_SECRET_KEY, else a random key kept in the data directory (development, demo).
     Production settings require the environment variable."""

@@ -167,6 +167,14 @@ JIUZHU_DATA_KEY = env_str("JIUZHU_DATA_KEY", "")
 JIUZHU_HASH_KEY = env_str("JIUZHU_HASH_KEY", "")
 JIUZHU_KEY_FILE = DATA_DIR / "keys.json"  # development and demo only
 JIUZHU_KEY_FILE_ALLOWED = True  # production: False, the keys come from the environment
+# The audit chain's HMAC key, outside the database (SECURITY.md 21); production must set it
+JIUZHU_AUDIT_KEY = env_str("JIUZHU_AUDIT_KEY", "")
+JIUZHU_AUDIT_KEY_FILE = DATA_DIR / "audit.key"  # development and demo only
+# Checkpoints of the chains' and the ledger's heads, outside the database (audit verify)
+JIUZHU_CHECKPOINT_DIR = Path(env_str("JIUZHU_CHECKPOINT_DIR", str(DATA_DIR / "checkpoints")))
+# PostgreSQL: the application's role, granted INSERT and SELECT only on the append-only
+# tables after every migration (jiuzhu db migrate, audit/roles.py); empty: no grants
+JIUZHU_DB_APP_ROLE = env_str("JIUZHU_DB_APP_ROLE", "")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -13,6 +13,7 @@ SECRET_KEY = env_secret("JIUZHU_SECRET_KEY")
 # key file beside the data is for development, the demo and tests only (SECURITY.md 23)
 JIUZHU_DATA_KEY = env_key("JIUZHU_DATA_KEY", exact=32)
 JIUZHU_HASH_KEY = env_key("JIUZHU_HASH_KEY", at_least=32)
+JIUZHU_AUDIT_KEY = env_key("JIUZHU_AUDIT_KEY", at_least=32)
 JIUZHU_KEY_FILE_ALLOWED = False
 if env_bool("JIUZHU_DEMO"):
     raise ImproperlyConfigured("JIUZHU_DEMO is for the demo settings, never production")
