@@ -380,8 +380,8 @@ def approve(ctx: Context) -> dict[str, Any]:
     case.decided_by, case.decided_on = ctx.actor, ctx.today
     # ending a benefit on review is decided with written reasons (社会救助暂行办法 Art. 13)
     ends = case.kind == "review" and case.review_outcome == ReviewOutcome.TERMINATE
-    overruled = case.proposal == "refuse"  # approve_over_proposal: the reason is required
-    case.decision_reason = text(ctx, "reason", required=ends or overruled)
+    # approve_over_proposal needs its reason too: required of the event (EVENTS_NEEDING_REASON)
+    case.decision_reason = text(ctx, "reason", required=ends)
     staged = _instalments(ctx, amount) if amount is not None else []
     return {"amount": str(amount) if amount is not None else None, "instalments": staged}
 

@@ -70,12 +70,15 @@ def where(cond: pl.Expr, then: pl.Expr | int, otherwise: pl.Expr | int) -> pl.Ex
     return pl.when(cond).then(a).when(cond.not_()).then(b)
 
 
+def nothing_or(amount: pl.Expr, then: pl.Expr) -> pl.Expr:
+    """0 where the amount is 0, else `then`: nothing to count or deduct needs no parameter
+    (0 whether or not a parameter `then` reads is set for the county)."""
+    return pl.when(amount == 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(then)
+
+
 def counted(amount: pl.Expr, flag: pl.Expr) -> pl.Expr:
-    """An amount where a boolean parameter says it counts, else 0; nothing to count needs
-    no parameter (0 whether or not the flag is set for the county)."""
-    return (
-        pl.when(amount == 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(amount * flag.cast(pl.Int64))
-    )
+    """An amount where a boolean parameter says it counts, else 0."""
+    return nothing_or(amount, amount * flag.cast(pl.Int64))
 
 
 def add_months(day: pl.Expr, months: pl.Expr) -> pl.Expr:

@@ -14,6 +14,7 @@ from jiuzhu.rules.vector import (
     clip_zero,
     div_half_up,
     maximum,
+    nothing_or,
     static,
     times_ratio,
     where,
@@ -190,10 +191,8 @@ def dibao_benefit(
         dibao_tier_min_gap,
         dibao_tier_share,
     )
-    floor = (
-        pl.when(single_person_floor_total == 0)
-        .then(pl.lit(0, dtype=pl.Int64))
-        .otherwise(where(single_person_floor, single_person_floor_total, 0))
+    floor = nothing_or(
+        single_person_floor_total, where(single_person_floor, single_person_floor_total, 0)
     )
     return where(dibao_eligible, maximum(amount, floor), 0)
 

@@ -12,6 +12,7 @@ from jiuzhu.rules.vector import (
     counted,
     div_half_up,
     minimum,
+    nothing_or,
     times_ratio,
     where,
     whole_years,
@@ -152,15 +153,10 @@ def deductions_allowed(
     return income_gross <= members_count * deduction_ceiling
 
 
-def _nothing_or(amount: pl.Expr, then: pl.Expr) -> pl.Expr:
-    """0 where there is nothing to deduct (no parameter needed), else `then`."""
-    return pl.when(amount == 0).then(pl.lit(0, dtype=pl.Int64)).otherwise(then)
-
-
 def _capped(amount: pl.Expr, flag: pl.Expr, cap_share: pl.Expr, standard: pl.Expr) -> pl.Expr:
     """One rigid item: the monthly out-of-pocket amount, at most its cap (a share of the
     household's monthly dibao standard), where the item is deducted at all."""
-    return _nothing_or(
+    return nothing_or(
         amount, minimum(amount, times_ratio(standard, cap_share)) * flag.cast(pl.Int64)
     )
 
@@ -202,7 +198,7 @@ def rigid_deduction(
         + _capped(expense_education, deduct_education, deduction_cap_education, dibao_standard)
         + _capped(expense_disability, deduct_disability, deduction_cap_disability, dibao_standard)
     )
-    return _nothing_or(total, where(deductions_allowed, capped, 0))
+    return nothing_or(total, where(deductions_allowed, capped, 0))
 
 
 @rule(
@@ -222,7 +218,7 @@ def employment_deduction(
     """Costs as declared, capped per employed member by parameter; none above the income
     ceiling (I-04)."""
     capped = minimum(employment_costs, employment_cost_cap_per_employed * employed_count)
-    return _nothing_or(employment_costs, where(deductions_allowed, capped, 0))
+    return nothing_or(employment_costs, where(deductions_allowed, capped, 0))
 
 
 @rule(
