@@ -26,7 +26,7 @@ typecheck: install
 
 test: install lint typecheck
 	$(BIN)/jiuzhu params check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --durations=15
 
 # rules engine (no database), then the platform, cases, verification, payments and
 # monitoring on PostgreSQL (BENCH_PG, default local); sizes by environment variables

@@ -109,24 +109,24 @@ _FULL_ID = re.compile(
 
 
 @pytest.fixture(autouse=True)
-def _watch_logs() -> None:
-    """Attached for every test: Django's logging set-up replaces the root handlers."""
+def _watch_logs() -> Iterator[None]:
+    """Attached for every test (Django's logging set-up replaces the root handlers); the
+    test fails if a message it logged holds a full ID number or a password. Checked per
+    test, not at the end of the session: under pytest-xdist each worker is a session."""
+    from tests.factories import PASSWORD
+
     root = logging.getLogger()
     if _WATCH not in root.handlers:
         root.addHandler(_WATCH)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    from tests.factories import PASSWORD
-
+    _WATCH.messages.clear()
+    yield
     leaks = [m for m in _WATCH.messages if _FULL_ID.search(m) or PASSWORD in m]
+    _WATCH.messages.clear()
     if leaks:
-        session.config.get_terminal_writer().line(
+        pytest.fail(
             f"SECURITY.md 22: {len(leaks)} log messages hold a full ID number or a password, "
-            f"e.g. {_FULL_ID.sub('<ID>', leaks[0])[:200]}",
-            red=True,
+            f"e.g. {_FULL_ID.sub('<ID>', leaks[0])[:200]}"
         )
-        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")

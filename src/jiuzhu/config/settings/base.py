@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from jiuzhu.config.env import (
     data_dir,
@@ -161,6 +162,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# collectstatic: source maps are kept (the bundles name them) but not compressed, and only
+# the hashed names are kept — a third of the work of the defaults (issue 17, demo set-up)
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Personal data keys: outside the database (SECURITY.md 23). Production must set both.
 JIUZHU_DATA_KEY = env_str("JIUZHU_DATA_KEY", "")
