@@ -32,6 +32,7 @@ from jiuzhu.benefits.payments import payments_run
 from jiuzhu.regions.scope import system_scope
 from jiuzhu.registry.errors import ServiceError
 from tests.benefits.conftest import COUNTY, as_user, entitled
+from tests.benefits.consumers import category_in_every_consumer, everywhere
 
 EFFECTIVE = dt.date(2025, 1, 1)
 FIRST = dt.date(2025, 6, 1)
@@ -193,3 +194,7 @@ def test_p05_a_household_above_the_new_line_leaves_and_is_terminated(
     assert not Entitlement.unscoped.filter(
         household_id=paid[0].household_id, start_month=FIRST
     ).exists()
+    # a recipient through May in every consumer, none from June (issue 16)
+    household = paid[0].household_id
+    assert category_in_every_consumer(household, dt.date(2025, 5, 31)) == everywhere("dibao")
+    assert category_in_every_consumer(household, FIRST) == everywhere(None)

@@ -16,6 +16,7 @@ from jiuzhu.cases.models import Case
 from jiuzhu.regions.scope import Scope, using_scope
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.rules.dynamic_management import add_months_to_day, significant_change
+from tests.benefits.consumers import category_in_every_consumer, everywhere
 from tests.cases.conftest import COMPLETE, act, people, poor_household  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -270,14 +271,21 @@ def test_leaving_dibao_for_low_income_ends_the_monthly_benefit(
     poor_household: Any,  # noqa: F811
     running: Entitlement,
 ) -> None:
-    """D-03: leaving dibao is checked against low-income; 低保边缘 is not paid monthly."""
+    """D-03: leaving dibao is checked against low-income; 低保边缘 is not paid monthly: the
+    review opens its recognition (nothing paid) from the month after, until a review ends
+    it — the household is a low-income recipient (issue 16)."""
     case = _review_to_ready(
         people, poor_household, running.case, outcome="move_layer", layer="low_income"
     )
     case = _approve(people, case)
     running.refresh_from_db()
     assert running.status == Status.TERMINATED and running.end_month == dt.date(2026, 3, 1)
-    assert not Entitlement.unscoped.filter(case=case).exists()
+    recognised = Entitlement.unscoped.get(case=case)
+    assert (recognised.category, recognised.monthly_amount) == ("low_income", 0)
+    assert (recognised.start_month, recognised.end_month) == (dt.date(2026, 4, 1), None)
+    household = poor_household.id  # dibao through March, low-income from April, everywhere
+    assert category_in_every_consumer(household, dt.date(2026, 3, 31)) == everywhere("dibao")
+    assert category_in_every_consumer(household, dt.date(2026, 4, 1)) == everywhere("low_income")
     assert "D-03" in EntitlementChange.unscoped.filter(entitlement=running).last().note  # type: ignore[union-attr]
 
 
@@ -305,6 +313,10 @@ def test_a_gradual_exit_lasts_the_parameters_months_from_the_month_after(
     assert running.status == Status.GRADUAL_EXIT
     assert running.end_month == dt.date(2026, 9, 1)
     assert running.monthly_amount == Decimal("1000.00")
+    # a recipient through the exit period, in every consumer, and not after (issue 16)
+    household = poor_household.id
+    assert category_in_every_consumer(household, dt.date(2026, 9, 30)) == everywhere("dibao")
+    assert category_in_every_consumer(household, dt.date(2026, 10, 1)) == everywhere(None)
 
 
 def test_a_gradual_exit_ends_in_the_month_of_the_engines_date(
@@ -340,6 +352,10 @@ def test_termination_needs_a_written_reason_and_stops_after_the_decision_month(
     last = EntitlementChange.unscoped.filter(entitlement=running).last()
     assert last is not None and last.reason == "termination"
     assert last.note == "家庭人均收入超过低保标准"
+    # paid through March: a recipient until then in every consumer, then none (issue 16)
+    household = poor_household.id
+    assert category_in_every_consumer(household, dt.date(2026, 3, 31)) == everywhere("dibao")
+    assert category_in_every_consumer(household, dt.date(2026, 4, 1)) == everywhere(None)
 
 
 def test_terminating_a_household_still_eligible_for_a_layer_needs_an_opinion(

@@ -10,7 +10,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.db import transaction
 
+from jiuzhu.benefits.entitlements import entitlement_change_status, entitlements_from_decisions
+from jiuzhu.benefits.models import Entitlement
 from jiuzhu.cases.models import PAID_KINDS, Case
 from jiuzhu.regions.scope import Scope, system_scope, using_scope
 from jiuzhu.registry.evaluation import households_evaluate
@@ -30,22 +33,27 @@ DECIDED = dt.date(2025, 6, 30)
 
 
 def grant(household: Any, kind: str = "dibao", *, on: dt.date = DECIDED, **fields: Any) -> Case:
-    """A decided case of the household (as the procedure leaves it when closed)."""
+    """A decided case of the household (as the procedure leaves it when closed), with the
+    entitlement its approval makes."""
     fields.setdefault("outcome", "approved")
     if fields["outcome"] == "approved" and kind in PAID_KINDS:
         fields.setdefault("decided_amount", Decimal("500.00"))  # a paid approval has its amount
-    return Case.unscoped.create(
-        number=f"T-{household.id}-{kind}-{on:%Y%m%d}",
-        kind=kind,
-        state="closed",
-        household=household,
-        region_code=household.region_code,
-        township_code=household.region_code[:9],
-        channel="window",
-        applied_on=on - dt.timedelta(days=30),
-        decided_on=on,
-        **fields,
-    )
+    with transaction.atomic():
+        case = Case.unscoped.create(
+            number=f"T-{household.id}-{kind}-{on:%Y%m%d}",
+            kind=kind,
+            state="closed",
+            household=household,
+            region_code=household.region_code,
+            township_code=household.region_code[:9],
+            channel="window",
+            applied_on=on - dt.timedelta(days=30),
+            decided_on=on,
+            **fields,
+        )
+        if case.outcome == "approved":
+            entitlements_from_decisions(actor=None, cases=[case], today=on)
+    return case
 
 
 @pytest.fixture
@@ -104,16 +112,26 @@ def test_planted_findings_are_listed_with_their_reasons_and_the_rest_is_not(
 def test_only_households_with_a_granted_latest_decision_are_recipients(
     caseload: dict[str, Any], people: dict[str, Any], gd_area: str
 ) -> None:
-    """A later refusal of the same kind, or a later refused review, ends the category; an
-    earlier refusal followed by an approval does not; a closed household is not re-verified."""
+    """Recipients are those whose entitlements run (issue 16): a terminated entitlement ends
+    the category, a refused application or review does not; an earlier refusal followed by
+    an approval makes a recipient."""
     cw = people["caseworker"]
-    grant(caseload["car"], on=dt.date(2025, 12, 1), outcome="refused")
+    grant(caseload["car"], on=dt.date(2025, 12, 1), outcome="refused")  # changes nothing
     grant(caseload["company"], "review", on=dt.date(2025, 12, 1), outcome="refused")
+    ended = Entitlement.unscoped.get(household=caseload["decoy"])
+    with system_scope("test: a terminated entitlement"):
+        entitlement_change_status(
+            actor=people["leader"],
+            entitlement=ended,
+            status="terminated",
+            reason="termination",
+            effective_month=dt.date(2025, 12, 1),
+        )
     later = make_household(cw, gd_area + "001", members=1)
     grant(later, on=dt.date(2025, 1, 5), outcome="refused")
     grant(later, "low_income", on=dt.date(2025, 8, 1))
     result = run()
-    assert result.recipients == 4  # fits, wages, decoy and the later low-income household
+    assert result.recipients == 5  # fits, car, company, wages and the later low-income one
     assert result.by_category["low_income"] == {"recipients": 1, "no_longer_fit": 0}
 
 

@@ -17,6 +17,8 @@ from pydantic import Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 from jiuzhu.api.schemas import NO_CONTROL, Body, Day, Id, MoneyIn, MoneyOut, StrictBool
 from jiuzhu.cases.models import Channel, DocumentKind, Kind, ReferralAid
+from jiuzhu.core.categories import str_enum
+from jiuzhu.rules import categories
 
 # -- building blocks -------------------------------------------------------------------
 # a long text (findings, opinions, reasons) may hold line breaks and tabs, no other control
@@ -54,6 +56,10 @@ SignedMoneyOut = Annotated[
 
 
 # -- intake, checklist -----------------------------------------------------------------
+# the layers a review may move a household into (D-03), from the category catalogue
+ReviewLayer = str_enum("ReviewLayer", categories.REVIEW_TARGETS)
+
+
 class CaseIn(Body):
     """One-window acceptance (A-01)."""
 
@@ -248,7 +254,7 @@ class ProposeIn(ActionIn):
     outcome: Literal["confirm", "adjust", "move_layer", "gradual_exit", "terminate"] | None = Field(
         None, description="复核案件的复核结论（D-01）：维持、调整、转换类别、渐退、终止"
     )
-    layer: Literal["dibao", "tekun", "low_income"] | None = Field(
+    layer: ReviewLayer | None = Field(  # type: ignore[valid-type]
         None, description="转换类别时转入的类别（D-03），默认测算结果的主类别"
     )
 

@@ -30,10 +30,15 @@ from jiuzhu.cases.models import Case, Instalment
 from jiuzhu.db import bulk_insert
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
+from jiuzhu.rules import categories
+from jiuzhu.rules.dynamic_management import recognition_months
 from jiuzhu.rules.procedure import add_months, first_payment_month
 
-MONTHLY = {"dibao": Category.DIBAO, "tekun": Category.TEKUN}
-TEMPORARY = frozenset({"temporary_emergency", "temporary_expense"})
+# an approved case of a monthly category is paid under that category; of a one-off
+# category, once as temporary aid; of a recognition, nothing, for its term
+MONTHLY = {code: code for code in categories.MONTHLY}
+TEMPORARY = frozenset(categories.ONE_OFF)
+RECOGNISED = frozenset(categories.RECOGNITIONS)
 # status changes a person may make (the rest follow from decisions and reviews)
 ALLOWED = {
     Status.ACTIVE: {Status.SUSPENDED, Status.GRADUAL_EXIT, Status.TERMINATED},
@@ -103,6 +108,25 @@ def _monthly(case: Case, evaluation: dict[str, Any], today: dt.date) -> list[Ent
     ]
 
 
+def recognition_of(case: Case, category: str, start: dt.date) -> Entitlement:
+    """A recognition (低保边缘, 刚性支出困难: nothing paid) of the case from `start` for its
+    term (rules.dynamic_management.recognition_months; open when unset)."""
+    decided = case.decided_on or start
+    months = recognition_months(category, case.region_code, decided)
+    return Entitlement(
+        household_id=case.household_id,
+        case=case,
+        region_code=case.region_code,
+        category=category,
+        monthly_amount=Decimal(0),
+        start_month=start,
+        end_month=add_months(start, months - 1) if months else None,
+        status=Status.ACTIVE,
+        status_reason=ChangeReason.REVIEW if case.kind == "review" else ChangeReason.DECISION,
+        decided_on=decided,
+    )
+
+
 def _one_off(case: Case, staged: list[Instalment], today: dt.date) -> list[Entitlement]:
     """Temporary aid is paid once, in the month of the decision (or each instalment in its
     month, A-08), less what the reserve fund paid first (A-07)."""
@@ -138,7 +162,7 @@ def _one_off(case: Case, staged: list[Instalment], today: dt.date) -> list[Entit
 
 def entitlements_from_decisions(*, actor: Any, cases: list[Case], today: dt.date) -> None:
     """The entitlements of the cases just approved, inside the approval's transaction."""
-    chosen = [c for c in cases if c.kind in MONTHLY or c.kind in TEMPORARY]
+    chosen = [c for c in cases if c.kind in MONTHLY or c.kind in TEMPORARY or c.kind in RECOGNISED]
     if not chosen:
         return
     staged: dict[int, list[Instalment]] = {}
@@ -154,6 +178,8 @@ def entitlements_from_decisions(*, actor: Any, cases: list[Case], today: dt.date
             if not made:  # SECURITY.md 4: an approved monthly benefit always has its entitlement
                 raise ApprovalWithoutEntitlement(case.number)
             rows.extend(made)
+        elif case.kind in RECOGNISED:
+            rows.append(recognition_of(case, case.kind, month_of(case.decided_on or today)))
         else:
             rows.extend(_one_off(case, staged.get(case.id, []), today))
     if rows:

@@ -19,8 +19,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.core.categories import text_choices
 from jiuzhu.regions.scope import ScopedManager
 from jiuzhu.registry.models import region_index
+from jiuzhu.rules import categories
 
 
 def money(label: Any, **options: Any) -> models.DecimalField:  # type: ignore[type-arg]
@@ -28,12 +30,14 @@ def money(label: Any, **options: Any) -> models.DecimalField:  # type: ignore[ty
     return models.DecimalField(label, max_digits=12, decimal_places=2, **options)
 
 
-class Category(models.TextChoices):
-    DIBAO = "dibao", _("最低生活保障金")
-    TEKUN = "tekun", _("特困人员供养金")
-    TEMPORARY = "temporary", _("临时救助金")
-    # later parts of issue #6: 价格临时补贴 (P-05) is paid as its own one-off category
-    PRICE_SUBSIDY = "price_subsidy", _("价格临时补贴")
+# what an entitlement is for: the catalogue's monthly categories and recognitions (nothing
+# paid: 低保边缘, 刚性支出困难 for their term), then the one-off payments
+Category = text_choices(
+    "Category",
+    (*categories.MONTHLY, *categories.RECOGNITIONS),
+    extra=[("temporary", _("临时救助金")), ("price_subsidy", _("价格临时补贴"))],
+)
+RECOGNITIONS = categories.RECOGNITIONS
 
 
 class Status(models.TextChoices):
@@ -103,8 +107,10 @@ class Entitlement(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="one_entitlement_per_decision"),
-            models.CheckConstraint(
-                condition=Q(monthly_amount__gt=0), name="entitlement_amount_positive"
+            models.CheckConstraint(  # a recognition pays nothing; everything else pays
+                condition=(Q(monthly_amount__gt=0) & ~Q(category__in=RECOGNITIONS))
+                | Q(monthly_amount=0, category__in=RECOGNITIONS, one_off=False),
+                name="entitlement_amount_positive",
             ),
             models.CheckConstraint(
                 condition=Q(end_month__isnull=True) | Q(end_month__gte=models.F("start_month")),

@@ -79,11 +79,13 @@ def county_checked(actor: Any, county: str) -> str:
 
 
 def due_entitlements(county: str, month: dt.date) -> QuerySet[Entitlement]:
-    """The county's entitlements payable for `month`: started, not ended, not suspended."""
+    """The county's entitlements payable for `month`: started, not ended, not suspended, not
+    a recognition (which pays nothing)."""
     return Entitlement.unscoped.filter(
         Q(end_month__isnull=True) | Q(end_month__gte=month),
         region_code__startswith=county,
         start_month__lte=month,
+        monthly_amount__gt=0,
     ).exclude(status=Status.SUSPENDED)
 
 
@@ -102,7 +104,7 @@ WITH added AS (
         e.monthly_amount, 'pending', 1, '', ''
     FROM benefits_entitlement e
     WHERE e.region_code LIKE %(prefix)s AND e.id >= %(low)s AND e.id <= %(high)s
-      AND e.status <> 'suspended' AND e.start_month <= %(month)s
+      AND e.status <> 'suspended' AND e.monthly_amount > 0 AND e.start_month <= %(month)s
       AND (e.end_month IS NULL OR e.end_month >= %(month)s)
     ORDER BY e.id
     ON CONFLICT (entitlement_id, month) DO NOTHING

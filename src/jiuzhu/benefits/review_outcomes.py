@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.audit.services import audit_record_many
-from jiuzhu.benefits.entitlements import MONTHLY, _insert, month_of
+from jiuzhu.benefits.entitlements import MONTHLY, RECOGNISED, _insert, month_of, recognition_of
 from jiuzhu.benefits.models import ChangeReason, Entitlement, EntitlementChange, Status
 from jiuzhu.cases.models import Case, ReviewOutcome
 from jiuzhu.db import bulk_insert, bulk_set
@@ -49,13 +49,14 @@ def _evaluations(cases: list[Case]) -> dict[int, dict[str, Any]]:
 
 
 def current_entitlements(household_ids: set[int], month: dt.date) -> dict[int, list[Entitlement]]:
-    """Each household's monthly entitlements still running in `month`, oldest first."""
+    """Each household's monthly entitlements and recognitions still running in `month`,
+    oldest first."""
     out: dict[int, list[Entitlement]] = {}
     for entitlement in (
         Entitlement.unscoped.filter(
             Q(end_month__isnull=True) | Q(end_month__gte=month),
             household_id__in=household_ids,
-            category__in=list(MONTHLY.values()),
+            category__in=[*MONTHLY.values(), *RECOGNISED],
             status__in=CURRENT,
         )
         .order_by("id")
@@ -66,10 +67,11 @@ def current_entitlements(household_ids: set[int], month: dt.date) -> dict[int, l
 
 
 def _reviewed(case: Case, running: list[Entitlement]) -> Entitlement | None:
-    """The entitlement a review is about: the one its parent decided, else the oldest."""
-    return next(
-        (e for e in running if e.case_id == case.parent_id), running[0] if running else None
-    )
+    """The entitlement a review is about: the one its parent decided, else the oldest paid
+    one, else the oldest recognition."""
+    paid = [e for e in running if e.category not in RECOGNISED]
+    first = (paid or running)[0] if running else None
+    return next((e for e in running if e.case_id == case.parent_id), first)
 
 
 class _Writes:
@@ -161,8 +163,10 @@ def effective_outcome(case: Case, e: Entitlement | None, decided: dt.date) -> st
     outcome, amount = case.review_outcome, case.decided_amount
     if e is None:
         return outcome
-    if outcome == ReviewOutcome.MOVE_LAYER and MONTHLY.get(case.review_layer) == e.category:
+    if outcome == ReviewOutcome.MOVE_LAYER and case.review_layer == e.category:
         outcome = ReviewOutcome.ADJUST
+    if outcome == ReviewOutcome.ADJUST and e.category in RECOGNISED:
+        return ReviewOutcome.CONFIRM  # a recognition has no amount to adjust
     small = amount is not None and not significant_change(
         case.region_code, decided, e.monthly_amount, amount
     )
@@ -173,7 +177,8 @@ def effective_outcome(case: Case, e: Entitlement | None, decided: dt.date) -> st
 
 def _replace(case: Case, e: Entitlement | None, outcome: str, start: dt.date, w: _Writes) -> None:
     """Adjust or move layer: the old entitlement ends with the decision's month and the new
-    one (none when the new layer, 低保边缘, is not paid monthly) starts the month after."""
+    one starts the month after — a recognition for its term when the new layer pays
+    nothing (低保边缘, D-03)."""
     moving = outcome == ReviewOutcome.MOVE_LAYER
     category = MONTHLY.get(case.review_layer) if moving else (e.category if e else None)
     if e is not None:
@@ -183,7 +188,9 @@ def _replace(case: Case, e: Entitlement | None, outcome: str, start: dt.date, w:
             note = f"复核转入{case.review_layer}（D-03，{case.number}）"
         w.end(e, add_months(start, -1), Status.TERMINATED, ChangeReason.REVIEW, note)
     amount = case.decided_amount
-    if category is not None and amount is not None and amount > 0:
+    if moving and case.review_layer in RECOGNISED:
+        w.created.append(recognition_of(case, case.review_layer, start))
+    elif category is not None and amount is not None and amount > 0:
         w.replace(case, e, category, amount, start)
 
 

@@ -39,12 +39,12 @@ from jiuzhu.benefits.models import (
     PriceSubsidy,
     Status,
 )
-from jiuzhu.cases.models import Case
 from jiuzhu.db import bulk_insert
 from jiuzhu.regions.models import Region
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.models import Member
+from jiuzhu.rules import categories
 from jiuzhu.rules.dynamic_management import (
     PriceTrigger,
     price_subsidy_groups,
@@ -55,7 +55,6 @@ from jiuzhu.rules.params import default_parameters
 from jiuzhu.rules.procedure import add_months
 
 INDEX_RANGE = (Decimal("50.00"), Decimal("200.00"))  # a year-on-year index, not a typo's
-PAID_GROUPS = {"dibao": Category.DIBAO, "tekun": Category.TEKUN}
 
 
 def _require(actor: Any) -> None:
@@ -180,21 +179,26 @@ class GrantResult:
 
 def _covered(county: str, month: dt.date, groups: tuple[str, ...]) -> dict[int, dict[str, Any]]:
     """The covered households of the county-month: group, residence, region, and the persons
-    of their entitlements (None: the whole household's members)."""
+    of their entitlements (None: the whole household's members). A group is an entitlement
+    category: dibao and 特困 paid, 低保边缘 recognised (until a review ends it);
+    suspended ones are left out. A household paid and recognised counts as paid."""
     out: dict[int, dict[str, Any]] = {}
-    categories = [PAID_GROUPS[g] for g in groups if g in PAID_GROUPS]
+    wanted = [g for g in groups if g in categories.MONTHLY or g in categories.RECOGNITIONS]
     running = (
         Entitlement.unscoped.filter(
             Q(end_month__isnull=True) | Q(end_month__gte=month),
             region_code__startswith=county,
-            category__in=categories,
+            category__in=wanted,
+            one_off=False,
             start_month__lte=month,
         )
         .exclude(status=Status.SUSPENDED)
         .order_by("id")
         .values_list("household_id", "member_id", "category", "household__residence", "region_code")
     )
-    for household, member, category, residence, region in running:
+    rows = list(running)
+    paid = [r for r in rows if r[2] not in categories.RECOGNITIONS]
+    for household, member, category, residence, region in paid:
         row = out.setdefault(
             household,
             {"group": category, "residence": residence, "region": region, "members": set()},
@@ -202,18 +206,9 @@ def _covered(county: str, month: dt.date, groups: tuple[str, ...]) -> dict[int, 
         row["members"] = (
             None if member is None or row["members"] is None else row["members"] | {member}
         )
-    if "low_income" in groups:  # recognised within its validity (review_months_low_income)
-        since = add_months(month, -12)
-        for household, residence, region in (
-            Case.unscoped.filter(
-                kind="low_income", outcome="approved", region_code__startswith=county,
-                decided_on__gte=since, decided_on__lt=add_months(month, 1),
-            )
-            .exclude(household_id__in=list(out))
-            .values_list("household_id", "household__residence", "region_code")
-            .distinct()
-        ):  # fmt: skip
-            out[household] = {"group": "low_income", "residence": residence, "region": region,
+    for household, _member, category, residence, region in rows:
+        if category in categories.RECOGNITIONS and household not in out:
+            out[household] = {"group": category, "residence": residence, "region": region,
                               "members": None}  # fmt: skip
     return out
 

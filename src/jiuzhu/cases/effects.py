@@ -31,6 +31,7 @@ from jiuzhu.cases.models import (
     Vote,
 )
 from jiuzhu.registry.errors import ServiceError
+from jiuzhu.rules import categories
 from jiuzhu.rules.procedure import determination_authority, due_after
 from jiuzhu.rules.routing import route_temporary_aid
 from jiuzhu.verification.models import Verification, VerificationStatus
@@ -201,11 +202,16 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     }
 
 
-ELIGIBLE = {
+def _flagged(code: str) -> Callable[[dict[str, Any]], bool]:
+    flag = categories.to_engine(code)
+    return lambda d: flag in d["categories"]
+
+
+# whether a decision of the engine grants the category a case applies for
+ELIGIBLE: dict[str, Callable[[dict[str, Any]], bool]] = {
     "dibao": lambda d: "dibao" in d["categories"] or bool(d["single_person_members"]),
     "tekun": lambda d: bool(d["tekun_members"]) or d["primary_category"] == "tekun",
-    "low_income": lambda d: "low_income" in d["categories"],
-    "rigid_expense": lambda d: "rigid_expenditure" in d["categories"],
+    **{code: _flagged(code) for code in categories.ENGINE_CODES if code not in ("dibao", "tekun")},
 }
 
 
@@ -245,8 +251,8 @@ def propose(ctx: Context) -> dict[str, Any]:
     }
 
 
-REVIEW_LAYERS = ("dibao", "tekun", "low_income")
-PAID_LAYERS = ("dibao", "tekun")
+REVIEW_LAYERS = categories.REVIEW_TARGETS
+PAID_LAYERS = categories.MONTHLY
 
 
 def review_proposal(ctx: Context) -> bool:

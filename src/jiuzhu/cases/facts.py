@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from jiuzhu.cases.effects import township_limit
 from jiuzhu.cases.models import Case, Vote
+from jiuzhu.rules import categories
 from jiuzhu.verification.models import VerificationStatus
 
 if TYPE_CHECKING:
     from jiuzhu.cases.batch import Batch
 
-NOTICE_KINDS = frozenset({"dibao", "tekun", "low_income", "rigid_expense"})
+NOTICE_KINDS = frozenset(categories.RECIPIENT)  # posted publicly
 ADULT_AGE = 18  # 《民法典》第十七条: minors are not posted
 MIN_VOTES = 3  # a case-by-case decision needs at least this many members voting
 

@@ -24,6 +24,7 @@ from jiuzhu.cases.workflow import (
     no_open_objections,
     not_by_those_who_prepared,
 )
+from jiuzhu.rules import categories
 
 
 class S:
@@ -273,12 +274,12 @@ def _appeal() -> Workflow:
 
 
 FLOWS: dict[str, Workflow] = {
-    "dibao": _ordinary("dibao", notice=True),
-    "tekun": _ordinary("tekun", notice=True),
-    "low_income": _ordinary("low_income", notice=True),
-    "rigid_expense": _ordinary("rigid_expense", notice=True),
-    "temporary_emergency": _ordinary("temporary_emergency", notice=False, pay_first=True),
-    "temporary_expense": _ordinary("temporary_expense", notice=False),
+    # each category of the catalogue: the recipients' decisions are posted (A-05), emergency
+    # aid is paid first (A-07)
+    **{
+        c.code: _ordinary(c.code, notice=c.recipient, pay_first=c.paid_first)
+        for c in categories.CATALOGUE
+    },
     "review": _ordinary("review", notice=False),
     "referral": _referral(),
     "appeal": _appeal(),

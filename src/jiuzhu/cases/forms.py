@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.cases.display import DOCUMENT_LABELS, STATUS_LABELS
 from jiuzhu.cases.models import Channel, ReferralAid, ReviewOutcome, Vote
+from jiuzhu.core.categories import choices
+from jiuzhu.rules import categories
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 TEXT = forms.TextInput(attrs={"class": "form-control"})
@@ -100,7 +102,7 @@ class IntakeForm(CaseForm):
             del self.fields["parent"]
         if kind != "referral":
             del self.fields["referral_aid"]
-        if kind not in ("temporary_emergency", "temporary_expense"):
+        if kind not in categories.ONE_OFF:
             del self.fields["requested_amount"]
         self.documents = documents
         for code in documents:
@@ -174,12 +176,7 @@ class ProposeForm(CaseForm):
     )
     layer = forms.ChoiceField(
         label=_("转入类别（转换类别时）"),
-        choices=[
-            ("", "—"),
-            ("dibao", _("低保")),
-            ("tekun", _("特困")),
-            ("low_income", _("低保边缘")),
-        ],
+        choices=[("", "—"), *choices(categories.REVIEW_TARGETS, "short")],
         required=False,
         widget=SELECT,
     )

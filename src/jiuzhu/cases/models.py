@@ -16,8 +16,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.core.categories import text_choices
 from jiuzhu.regions.scope import ScopedManager
 from jiuzhu.registry.models import Household, Member, region_index
+from jiuzhu.rules import categories
 
 
 def money(label: str | Any, **options: Any) -> models.DecimalField:  # type: ignore[type-arg]
@@ -25,20 +27,21 @@ def money(label: str | Any, **options: Any) -> models.DecimalField:  # type: ign
     return models.DecimalField(label, max_digits=14, decimal_places=2, **options)
 
 
-class Kind(models.TextChoices):
-    DIBAO = "dibao", _("最低生活保障")
-    TEKUN = "tekun", _("特困人员供养")
-    LOW_INCOME = "low_income", _("低保边缘（低收入）家庭认定")
-    RIGID_EXPENSE = "rigid_expense", _("刚性支出困难家庭认定")
-    TEMPORARY_EMERGENCY = "temporary_emergency", _("临时救助（急难型）")
-    TEMPORARY_EXPENSE = "temporary_expense", _("临时救助（支出型）")
-    REFERRAL = "referral", _("专项救助转介")
-    APPEAL = "appeal", _("复核申请")
-    REVIEW = "review", _("变更报告复审")
-
+# an application's kind: one per assistance category (the rules core's catalogue, in its
+# order), then the kinds that are not categories
+Kind = text_choices(
+    "Kind",
+    categories.CODES,
+    "application",
+    extra=[
+        ("referral", _("专项救助转介")),
+        ("appeal", _("复核申请")),
+        ("review", _("变更报告复审")),
+    ],
+)
 
 # the kinds whose approval pays money: their entitlement is created from the decided amount
-PAID_KINDS = ("dibao", "tekun", "temporary_emergency", "temporary_expense")
+PAID_KINDS = categories.PAID
 
 
 class ReviewOutcome(models.TextChoices):

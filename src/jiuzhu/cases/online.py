@@ -22,16 +22,9 @@ from jiuzhu.cases.services import _log, _township_of, case_number_next, checklis
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.models import Household, Member
+from jiuzhu.rules import categories
 
-ONLINE_KINDS = (
-    "dibao",
-    "tekun",
-    "low_income",
-    "rigid_expense",
-    "temporary_expense",
-    "temporary_emergency",
-    "review",
-)
+ONLINE_KINDS = (*categories.CODES, "review")  # every category, and a change report
 
 
 def applicant_household(actor: Any) -> Household | None:

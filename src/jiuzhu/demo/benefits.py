@@ -19,9 +19,9 @@ DEMO_BANK = "合成农商银行（演示）"
 def seed_payee_accounts(county: str) -> int:
     """An account for every entitled demo household of the county without one."""
     wanted = set(
-        Entitlement.unscoped.filter(region_code__startswith=county).values_list(
-            "household_id", flat=True
-        )
+        Entitlement.unscoped.filter(
+            region_code__startswith=county, monthly_amount__gt=0
+        ).values_list("household_id", flat=True)
     ) - set(PayeeAccount.unscoped.values_list("household_id", flat=True))
     households = Household.unscoped.filter(id__in=wanted, synthetic=True).order_by("id")
     heads: dict[int, str] = {}

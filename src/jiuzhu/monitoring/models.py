@@ -14,8 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.core.categories import text_choices
 from jiuzhu.regions.scope import ScopedManager
 from jiuzhu.registry.models import Household, region_index
+from jiuzhu.rules import categories
 
 
 class Level(models.TextChoices):
@@ -37,14 +39,11 @@ class WarningKind(models.TextChoices):
     UTILITY_ARREARS = "utility_arrears", _("水电气欠费")
 
 
-class Category(models.TextChoices):
-    """The household's current assistance category in the register (国办发〔2023〕39号)."""
-
-    TEKUN = "tekun", _("特困人员")
-    DIBAO = "dibao", _("低保")
-    LOW_INCOME = "low_income", _("低保边缘")
-    RIGID_EXPENSE = "rigid_expense", _("刚性支出困难")
-    NONE = "none", _("其他登记家庭")
+# the household's current assistance category in the register (国办发〔2023〕39号), highest
+# first (the rules core's catalogue), then "none"
+Category = text_choices(
+    "Category", categories.RANKED, "short", extra=[(categories.NONE, _("其他登记家庭"))]
+)
 
 
 class RiskWarning(models.Model):

@@ -15,7 +15,8 @@ import json
 import polars as pl
 
 from jiuzhu.monitoring.indicators import WARNING_SCHEMA
-from jiuzhu.monitoring.register import CATEGORY_KINDS
+from jiuzhu.rules.categories import RANKED as CATEGORY_KINDS
+from jiuzhu.rules.categories import to_engine
 
 CHUNK = 200_000
 RANK = {c: i for i, c in enumerate(CATEGORY_KINDS)}  # 0 = highest
@@ -24,21 +25,20 @@ RANK = {c: i for i, c in enumerate(CATEGORY_KINDS)}  # 0 = highest
 def eligible_category() -> pl.Expr:
     """The highest category a decision gives (the same reading as the cases' guards,
     cases/effects.ELIGIBLE), as an expression over the engine's decisions frame."""
-    categories = pl.col("categories")
-    return (
+    flags = pl.col("categories")
+    chain = (
         pl.when(
             (pl.col("tekun_members").list.len() > 0)
             | (pl.col("primary_category").cast(pl.String) == "tekun")
         )
         .then(pl.lit("tekun"))
-        .when(categories.list.contains("dibao") | (pl.col("single_person_members").list.len() > 0))
+        .when(flags.list.contains("dibao") | (pl.col("single_person_members").list.len() > 0))
         .then(pl.lit("dibao"))
-        .when(categories.list.contains("low_income"))
-        .then(pl.lit("low_income"))
-        .when(categories.list.contains("rigid_expenditure"))
-        .then(pl.lit("rigid_expense"))
-        .otherwise(pl.lit(None, dtype=pl.String))
     )
+    for code in CATEGORY_KINDS:  # the layers below the basic ones, in the catalogue's rank
+        if code not in ("tekun", "dibao"):
+            chain = chain.when(flags.list.contains(to_engine(code))).then(pl.lit(code))
+    return chain.otherwise(pl.lit(None, dtype=pl.String))
 
 
 def open_case_households(household_ids: list[int]) -> set[int]:

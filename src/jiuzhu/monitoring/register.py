@@ -1,9 +1,9 @@
 """The low-income population register (低收入人口, 国办发〔2023〕39号) as frames, for scans.
 
 Every open household of the registry in the area, with its current assistance category
-taken from its decided cases: the highest of 特困, 低保, 低保边缘 (low_income), 刚性支出困难
-(rigid_expense) among the applications approved on or before the day, else `none` (a
-registered household receiving none of them, "other people in difficulty"). Members and
+the highest it receives on the day by its entitlements (benefits.recipients: 特困, 低保,
+低保边缘, 刚性支出困难), else `none` (a registered household receiving none of them,
+"other people in difficulty"). Members and
 their monthly incomes as registered. Read set-based (frames.read_frame), for batch jobs under
 `system_scope()`: a region prefix limits the area.
 """
@@ -15,46 +15,29 @@ from typing import Any
 
 import polars as pl
 
-from jiuzhu.monitoring.frames import read_frames
-from jiuzhu.rules.monitoring import CATEGORIES
+from jiuzhu.benefits.recipients import recipients
+from jiuzhu.monitoring.frames import read_frame, read_frames
+from jiuzhu.rules.categories import NONE
 
-CATEGORY_KINDS = ("tekun", "dibao", "low_income", "rigid_expense")
 EARNED = ("wages", "business")
 
 
 def households_frame(as_of: dt.date, prefix: str = "") -> pl.DataFrame:
     """household_id, region_code, county, residence, category (CATEGORIES)."""
-    households, decided = read_frames(
-        [
-            (
-                "SELECT id, region_code, residence FROM registry_household WHERE region_code "
-                "LIKE %s AND (closed_on IS NULL OR closed_on > %s) ORDER BY id",
-                [f"{prefix}%", as_of],
-                {"household_id": pl.Int64, "region_code": pl.String, "residence": pl.String},
-            ),
-            (
-                "SELECT household_id, kind FROM cases_case WHERE outcome = 'approved' "
-                "AND kind IN ('tekun', 'dibao', 'low_income', 'rigid_expense') "
-                "AND decided_on <= %s AND region_code LIKE %s",
-                [as_of, f"{prefix}%"],
-                {"household_id": pl.Int64, "kind": pl.String},
-            ),
-        ]
+    households = read_frame(
+        "SELECT id, region_code, residence FROM registry_household WHERE region_code "
+        "LIKE %s AND (closed_on IS NULL OR closed_on > %s) ORDER BY id",
+        [f"{prefix}%", as_of],
+        {"household_id": pl.Int64, "region_code": pl.String, "residence": pl.String},
     )
-    rank = {c: i for i, c in enumerate(CATEGORIES)}
-    best = decided.group_by("household_id").agg(
-        pl.col("kind").replace_strict(rank, return_dtype=pl.Int64).min().alias("rank")
-    )
+    received = recipients(as_of, prefix).select("household_id", "category")
     return (
-        households.join(best, on="household_id", how="left")
+        households.join(received, on="household_id", how="left")
         .with_columns(
-            pl.col("rank")
-            .fill_null(rank["none"])
-            .replace_strict(dict(enumerate(CATEGORIES)), return_dtype=pl.String)
-            .alias("category"),
+            pl.col("category").fill_null(NONE),
             pl.col("region_code").str.slice(0, 6).alias("county"),
         )
-        .drop("rank")
+        .select("household_id", "region_code", "residence", "category", "county")
     )
 
 

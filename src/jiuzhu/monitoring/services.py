@@ -28,17 +28,13 @@ from jiuzhu.monitoring.models import AssignedLevel, Outcome, RiskWarning, Task, 
 from jiuzhu.monitoring.scan import risk_refresh
 from jiuzhu.monitoring.signals import SIGNALS
 from jiuzhu.registry.errors import ServiceError
+from jiuzhu.rules import categories
 from jiuzhu.rules.monitoring import ESCALATION_DAYS, TASK_DAYS
 from jiuzhu.rules.procedure import due_after
 from jiuzhu.verification.importing import ImportResult, import_file, import_records
 
 # the application a referral opens, by the category the warning found
-APPLICATION_KIND = {
-    "tekun": "tekun",
-    "dibao": "dibao",
-    "low_income": "low_income",
-    "rigid_expense": "rigid_expense",
-}
+APPLICATION_KIND = {code: code for code in categories.RANKED}
 OPENS_CASE = (Outcome.REFER_APPLICATION, Outcome.EMERGENCY_AID)
 
 

@@ -11,16 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.core.categories import category_label
 from jiuzhu.registry.models import Household, HouseholdFact, HouseholdFactKind, IncomeKind, Member
+from jiuzhu.rules import categories
 from jiuzhu.rules.params import ASSUMED
 
 # -- display of decisions and audit rows ---------------------------------------------------
 CODE_LABELS: dict[str, Any] = {
-    # categories (C-08)
-    "tekun": gettext_lazy("特困人员救助供养"),
-    "dibao": gettext_lazy("最低生活保障"),
-    "low_income": gettext_lazy("低收入家庭"),
-    "rigid_expenditure": gettext_lazy("刚性支出困难家庭"),
+    # categories (C-08): the engine's names, labelled by the category catalogue
+    **{name: category_label(name) for name in categories.ENGINE},
     "none": gettext_lazy("不符合救助条件"),
     # employment difficulty (S-04)
     "older_unemployed": gettext_lazy("大龄失业人员"),

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from jiuzhu.rules import categories
 from jiuzhu.rules.params import ParameterSet, default_parameters
 
 CENT = Decimal("0.01")
@@ -51,6 +52,20 @@ def review_months(region: str, as_of: dt.date, pset: ParameterSet | None = None)
     value = _value("review_months_stable", region, as_of, pset)
     assert isinstance(value, int)
     return value
+
+
+def recognition_months(
+    code: str, region: str, as_of: dt.date, pset: ParameterSet | None = None
+) -> int | None:
+    """How long a recognition (a category that pays nothing) runs from the month of its
+    decision: its term parameter (刚性支出困难: review_months_rigid, 认定有效期不超过12个月).
+    None when the category has no term (低保边缘 runs until a review ends it, D-01) or the
+    parameter has no value for the county on the day."""
+    name = categories.BY_CODE[code].term_parameter
+    if name is None:
+        return None
+    value = _value(name, region, as_of, pset)
+    return value if isinstance(value, int) and value > 0 else None
 
 
 def gradual_exit_months(region: str, as_of: dt.date, pset: ParameterSet | None = None) -> int:

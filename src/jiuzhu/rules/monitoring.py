@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from jiuzhu.rules import categories
 from jiuzhu.rules.params import ParameterSet, Resolved, default_parameters
 
 LEVELS = ("blue", "yellow", "orange", "red")  # ascending severity
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}
 # the register's assistance categories (低收入人口, 国办发〔2023〕39号), highest first
-CATEGORIES = ("tekun", "dibao", "low_income", "rigid_expense", "none")
+CATEGORIES = (*categories.RANKED, categories.NONE)
 # warning kinds whose level is a parameter `monitoring_level_<kind>`
 LEVELLED = (
     "medical",

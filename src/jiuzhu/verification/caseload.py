@@ -4,10 +4,8 @@ Every read goes through the scoped managers (regions/scope.py), so the caller's 
 SQL's own filter; the SQL Django compiles is then run with COPY on PostgreSQL (text, typed
 in Polars) and as a `values_list` elsewhere. No model instance is built per row.
 
-**Recipients** (until the benefits context, issue #6, holds entitlements): households, not
-closed on the day, whose latest decided case of a category kind (dibao, tekun, low_income,
-rigid_expense) was approved on or before the day — the category is that case's kind — and
-that no review (变更报告复审) decided after it refused.
+**Recipients** are read from the entitlements (benefits.recipients, issue 16): a household
+is re-verified in the highest category it receives on the day.
 """
 
 from __future__ import annotations
@@ -21,17 +19,15 @@ from django.db.models import Q, QuerySet
 from jiuzhu.cases.flows import TERMINAL
 from jiuzhu.cases.models import Case
 from jiuzhu.db import query_frame
-from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member, Supporter
+from jiuzhu.registry.models import HouseholdFact, IncomeFact, Member, Supporter
+from jiuzhu.rules import categories
 from jiuzhu.verification.matching import HUKOU_EVENTS
 from jiuzhu.verification.models import DepartmentRecord
 
-CATEGORY_KINDS = ("dibao", "tekun", "low_income", "rigid_expense")
+CATEGORY_KINDS = categories.RECIPIENT
 # the layer of the rules engine (C-08) each category kind grants
 CATEGORY_LAYER = {
-    "dibao": "dibao",
-    "tekun": "tekun",
-    "low_income": "low_income",
-    "rigid_expense": "rigid_expenditure",
+    c: categories.to_engine(c) for c in CATEGORY_KINDS if categories.BY_CODE[c].engine
 }
 RECORD_SCHEMA: dict[str, Any] = {
     "source": pl.String,
@@ -52,65 +48,13 @@ def _in_force(qs: QuerySet[Any], as_of: dt.date) -> QuerySet[Any]:
 
 
 def recipients(as_of: dt.date, prefix: str) -> pl.DataFrame:
-    """household_id, category, case (number), decided_on — one row per recipient household
-    of the scope and region prefix (module docstring)."""
-    decided = Case.objects.filter(
-        region_code__startswith=prefix,
-        kind__in=[*CATEGORY_KINDS, "review"],
-        decided_on__isnull=False,
-        decided_on__lte=as_of,
-        outcome__in=["approved", "refused"],
-    ).values_list("id", "household_id", "number", "kind", "outcome", "decided_on")
-    cases = query_frame(
-        decided,
-        {
-            "case_id": pl.Int64,
-            "household_id": pl.Int64,
-            "case": pl.String,
-            "kind": pl.String,
-            "outcome": pl.String,
-            "decided_on": pl.Date,
-        },
-    ).sort("decided_on", "case_id")
-    granted = (
-        cases.filter(pl.col("kind").is_in(CATEGORY_KINDS))
-        .group_by("household_id")
-        .agg(pl.all().last())
-        .filter(pl.col("outcome") == "approved")
-    )
-    ended = (
-        cases.filter((pl.col("kind") == "review") & (pl.col("outcome") == "refused"))
-        .group_by("household_id")
-        .agg(pl.col("decided_on").max().alias("review_refused_on"))
-    )
-    open_households = query_frame(
-        Household.objects.filter(region_code__startswith=prefix)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
-        .values_list("id", "number", "region_code", "residence"),
-        {
-            "household_id": pl.Int64,
-            "household": pl.String,
-            "region": pl.String,
-            "residence": pl.String,
-        },
-    )
-    return (
-        granted.join(ended, on="household_id", how="left")
-        .filter(
-            pl.col("review_refused_on").is_null()
-            | (pl.col("review_refused_on") < pl.col("decided_on"))
-        )
-        .join(open_households, on="household_id", how="inner")
-        .select(
-            "household_id",
-            "household",
-            "region",
-            "residence",
-            pl.col("kind").alias("category"),
-            "case",
-            "decided_on",
-        )
-        .sort("household_id")
+    """household_id, household, region, residence, category, case (number), decided_on — one
+    row per recipient household of the scope and region prefix on the day, read from the
+    entitlements (benefits.recipients: the one answer to "who receives what")."""
+    from jiuzhu.benefits.recipients import recipients as running_recipients
+
+    return running_recipients(as_of, prefix).select(
+        "household_id", "household", "region", "residence", "category", "case", "decided_on"
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from jiuzhu.registry.evaluation import evaluator
+from jiuzhu.rules import categories
 from jiuzhu.rules.errors import RulesError
 from jiuzhu.rules.verification import VerificationParameters, verification_parameters
 from jiuzhu.verification.caseload import (
@@ -164,7 +165,7 @@ def _reasons(compared: pl.DataFrame, evaluated: pl.DataFrame) -> pl.DataFrame:
     """Per household: the reasons its findings give, and the sources that gave them."""
     findings = compared.filter(pl.col("severity").is_in(["high", "medium"]))
     income_line = (
-        pl.when(pl.col("category").is_in(["low_income", "rigid_expense"]))
+        pl.when(pl.col("category").is_in(categories.RECOGNITIONS))
         .then(pl.col("low_income_line"))
         .otherwise(pl.col("dibao"))
     )
@@ -248,8 +249,11 @@ def judge(
     reasons = _reasons(compared, evaluated)
     result.verified = households.height
     result.with_findings = reasons.height
-    layer = pl.col("category").replace_strict(CATEGORY_LAYER, return_dtype=pl.String)
-    fits = evaluated.filter(pl.col("categories").cast(pl.List(pl.String)).list.contains(layer))
+    # a category the engine does not decide (none in the catalogue today) is not judged here
+    layer = pl.col("category").replace_strict(CATEGORY_LAYER, default=None, return_dtype=pl.String)
+    fits = evaluated.filter(
+        layer.is_null() | pl.col("categories").cast(pl.List(pl.String)).list.contains(layer)
+    )
     unfit = households.join(fits.select("household_id"), on="household_id", how="anti").join(
         pl.DataFrame(
             {"household": [e["household"] for e in result.errors if "household" in e]},
