@@ -32,7 +32,9 @@ def categorise(day: dt.date) -> tuple[int, int]:
     """Approved cases giving SHARES of the households their category, decided a month
     before DAY (COPY, `jiuzhu.db.bulk_insert`); (households, cases)."""
     import numpy as np
+    from django.db import transaction
 
+    from jiuzhu.benefits.entitlements import entitlements_from_decisions
     from jiuzhu.cases.models import PAID_KINDS, Case
     from jiuzhu.db import bulk_insert
     from jiuzhu.registry.models import Household
@@ -55,8 +57,11 @@ def categorise(day: dt.date) -> tuple[int, int]:
         for (household_id, region), pick in zip(households, picks.tolist(), strict=True)
         if pick < len(kinds)
     ]  # fmt: skip
-    for at in range(0, len(cases), 50_000):
-        bulk_insert(cases[at : at + 50_000])
+    for at in range(0, len(cases), 50_000):  # with the entitlements their approval makes
+        chunk = cases[at : at + 50_000]
+        with transaction.atomic():
+            bulk_insert(chunk, with_ids=True)
+            entitlements_from_decisions(actor=None, cases=chunk, today=decided)
     return len(households), len(cases)
 
 

@@ -431,18 +431,21 @@ def on_postgres() -> dict[str, Any]:
 
 
 def grant() -> dict[str, Any]:
-    """Every household of the bench database granted dibao by a decided case (the setup of
-    `verify-all` end to end; not measured)."""
+    """Every household of the bench database granted dibao by a decided case, with the
+    entitlement its approval makes (the setup of `verify-all` end to end; not measured)."""
     import django
 
     django.setup()
+    from django.db import transaction
+
     from benchmarks.cases_child import TODAY
+    from jiuzhu.benefits.entitlements import entitlements_from_decisions
     from jiuzhu.cases.models import Case
     from jiuzhu.registry.models import Household
 
     decided = TODAY - dt.timedelta(days=100)
     rows = Household.unscoped.values_list("id", "region_code")
-    Case.unscoped.bulk_create(
+    made = Case.unscoped.bulk_create(
         [
             Case(
                 number=f"B-{hid}", kind="dibao", state="closed", household_id=hid,
@@ -454,6 +457,9 @@ def grant() -> dict[str, Any]:
         ],
         batch_size=5000,
     )  # fmt: skip
+    for at in range(0, len(made), 20_000):  # recipients are read from the entitlements
+        with transaction.atomic():
+            entitlements_from_decisions(actor=None, cases=made[at : at + 20_000], today=decided)
     return {"as_of": TODAY.isoformat()}
 
 
