@@ -12,6 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from jiuzhu.audit.models import AccessEvent
 from jiuzhu.monitoring.models import HotlineCall, Task
 from jiuzhu.monitoring.scan import monitoring_scan
 from jiuzhu.regions.scope import system_scope
@@ -69,7 +70,11 @@ def test_the_grid_worker_lists_reads_and_closes_a_task(task: Task, assistant: An
     worker = Api(token_for(assistant))
     listed = worker.get("/monitoring/tasks").json()
     assert [t["id"] for t in listed] == [task.id]
+    assert not AccessEvent.objects.filter(field="monitoring_evidence").exists()
     detail = worker.get(f"/monitoring/tasks/{task.id}").json()
+    # the evidence read through the API is logged as on the page (SECURITY.md 20, issue 16)
+    read = AccessEvent.objects.get(field="monitoring_evidence")
+    assert (read.subject_id, read.actor_name) == (str(task.household_id), assistant.username)
     assert detail["warning"]["rule"] == "M-02" and detail["warning"]["level"] == "red"
     assert detail["signals"][0]["source"] == "death"
     assert "*" in detail["signals"][0]["id_masked"]

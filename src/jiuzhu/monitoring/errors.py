@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.registry.errors import ServiceError
+
+
+class AlreadyRegistered(ServiceError):
+    """The work-order number is registered already (the hotline's numbers are unique across
+    the city): a conflict, whichever area holds it — the API answers 409 without asking
+    the database whose it is."""
+
+
 NOT_ALLOWED = _("您的角色无权处置预警任务")
 UNKNOWN_KIND = _("未知的信号类型")
 TASK_CLOSED = _("该任务已办结")

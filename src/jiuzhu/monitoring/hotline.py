@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
+from jiuzhu.monitoring.errors import AlreadyRegistered
 from jiuzhu.monitoring.models import (
     AssignedLevel,
     CallState,
@@ -145,7 +146,7 @@ def hotline_register(
     due = due_after(received_on, HOTLINE_DAYS[bool(urgent)], region_code)
     with transaction.atomic(durable=True):
         if HotlineCall.unscoped.filter(number=number).exists():
-            raise ServiceError(NUMBER_TAKEN, field="number")
+            raise AlreadyRegistered(NUMBER_TAKEN, field="number")
         call = HotlineCall.unscoped.create(
             number=number,
             line=line,

@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
+from jiuzhu.audit.services import access_record
 from jiuzhu.monitoring.models import RiskWarning, Task, TaskState
 from jiuzhu.monitoring.signals import SIGNALS
 from jiuzhu.registry.models import Household, Member
@@ -44,9 +47,25 @@ def household_signals(household: Household) -> QuerySet[DepartmentRecord]:
     )
 
 
+def task_evidence(actor: Any, task: Task) -> list[dict[str, Any]]:
+    """The evidence of a task's warning read by `actor`, with the access row of that read
+    (SECURITY.md 20): every entry point — the page, the API — reads it through here."""
+    with transaction.atomic():
+        access_record(
+            actor=actor,
+            subject_type="household",
+            subject_id=task.household_id,
+            field="monitoring_evidence",
+            purpose=gettext("预警处置"),
+            region_code=task.region_code,
+        )
+    return task_signals(task)
+
+
 def task_signals(task: Task) -> list[dict[str, Any]]:
     """The evidence of a task's warning: its signals, each with kind, date, amount and
-    provenance (batch and as-of date), masked ID number only."""
+    provenance (batch and as-of date), masked ID number only. Unlogged: for a reader that
+    records the access itself (`task_evidence`)."""
     ids = list(task.warning.signal_ids or [])
     rows = household_signals(task.household).filter(id__in=ids).select_related("batch")
     return [

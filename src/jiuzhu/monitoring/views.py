@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.accounts.roles import Can
-from jiuzhu.audit.services import access_record
 from jiuzhu.monitoring import selectors
 from jiuzhu.monitoring.models import Level, Outcome, Task, WarningKind
 from jiuzhu.monitoring.services import OPENS_CASE, task_close
@@ -96,22 +94,14 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已记录处置结果"))
             return redirect("monitoring:tasks")
-    with transaction.atomic():
-        access_record(
-            actor=user,
-            subject_type="household",
-            subject_id=task.household_id,
-            field="monitoring_evidence",
-            purpose=_("预警处置"),
-            region_code=task.region_code,
-        )
+    signals = selectors.task_evidence(user, task)  # the read, with its access row
     return render(
         request,
         "monitoring/task.html",
         {
             **_levelled(task, today),
             "form": form,
-            "signals": selectors.task_signals(task),
+            "signals": signals,
             "evidence": sorted(task.warning.evidence.items()),
             "opens_case": [str(o) for o in OPENS_CASE],
             "can_open_case": user.can(Can.HANDLE_CASES),

@@ -32,6 +32,7 @@ from jiuzhu.api.problems import Problem, ProblemError
 from jiuzhu.api.routers.verification import CONFLICTS, batch_out
 from jiuzhu.api.verification_schemas import BatchOut, RecordsIn, SourceOut
 from jiuzhu.monitoring import errors, selectors
+from jiuzhu.monitoring.errors import AlreadyRegistered
 from jiuzhu.monitoring.hotline import (
     call_get,
     calls_visible,
@@ -56,7 +57,7 @@ CallId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 KIND_LABELS = dict(WarningKind.choices)
 
 
-def task_out(task: Task, *, with_signals: bool = False) -> MonitoringTaskOut:
+def task_out(task: Task, *, reader: Any = None) -> MonitoringTaskOut:
     warning = task.warning
     return MonitoringTaskOut(
         id=task.pk,
@@ -88,8 +89,8 @@ def task_out(task: Task, *, with_signals: bool = False) -> MonitoringTaskOut:
             evidence=dict(warning.evidence),
             signal_ids=list(warning.signal_ids),
         ),
-        signals=[MonitoringSignalOut(**s) for s in selectors.task_signals(task)]
-        if with_signals
+        signals=[MonitoringSignalOut(**s) for s in selectors.task_evidence(reader, task)]
+        if reader is not None
         else [],
     )
 
@@ -140,11 +141,11 @@ def tasks_list(
 @router.get("/monitoring/tasks/{task_id}", response={200: MonitoringTaskOut, **READ_ERRORS})
 def task_get(request: HttpRequest, task_id: TaskId) -> MonitoringTaskOut:
     """A task of the caller's area with its warning and the signals behind it."""
-    require(request, Can.HANDLE_WARNINGS)
+    user = require(request, Can.HANDLE_WARNINGS)
     task = selectors.task_get(task_id)
     if task is None:
         raise ProblemError(404)
-    return task_out(task, with_signals=True)
+    return task_out(task, reader=user)  # the evidence's read is logged (SECURITY.md 20)
 
 
 @router.post("/monitoring/tasks/{task_id}/close", response={200: MonitoringTaskOut, **WRITE_ERRORS})
@@ -234,10 +235,8 @@ def hotline_create(request: HttpRequest, payload: HotlineCallIn) -> Status[Hotli
     user = require(request, Can.HANDLE_WARNINGS)
     try:
         call = hotline_register(actor=user, **payload.model_dump())
-    except ServiceError as exc:
-        if exc.field == "number" and HotlineCall.unscoped.filter(number=payload.number).exists():
-            raise ProblemError(409, exc.message) from None
-        raise
+    except AlreadyRegistered as exc:
+        raise ProblemError(409, exc.message) from None
     return Status(201, call_out(call))
 
 
