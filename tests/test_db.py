@@ -47,8 +47,17 @@ def test_every_column_type_round_trips(
     assert Case.unscoped.get(id=first.id).applied_on == TODAY  # other columns untouched
 
 
+@pytest.mark.django_db
 def test_nothing_to_write_is_no_statement() -> None:
-    db.bulk_set([], ["state"])
+    """An empty bulk write sends nothing to the database (a batch step with nothing to do
+    costs no round trip)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        db.bulk_set([], ["state"])
+        db.bulk_insert([])
+    assert len(queries) == 0
 
 
 def test_bulk_insert_writes_every_row_in_order(caseworker: Any, gd_area: str) -> None:
