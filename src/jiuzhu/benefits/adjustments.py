@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
+from jiuzhu.benefits import flows
 from jiuzhu.benefits.models import (
     Adjustment,
     AdjustmentRow,
@@ -53,10 +54,9 @@ REGION_OUTSIDE = _("该区划不在您的区域内")
 DATE_INVALID = _("日期应为 YYYY-MM-DD 格式")
 FIRST_BEFORE_EFFECTIVE = _("首次发放月份不能早于新标准执行月份")
 ADJUSTMENT_MISSING = _("未找到该标准调整")
-ADJUSTMENT_STATE = _("该标准调整当前状态为“{state}”，不能进行此操作")
-APPROVER_IS_PREPARER = _("标准调整须由编制人以外的人员审核")
 NOTHING_TO_ADJUST = _("该区域没有正在发放的低保、特困待遇")
 
+APPROVER_IS_PREPARER = flows.ADJUSTMENT_BY_PREPARER  # F-01
 RECURRING = (Category.DIBAO, Category.TEKUN)  # the monthly layers a standard sets
 LIVE = (Status.ACTIVE, Status.GRADUAL_EXIT, Status.SUSPENDED)
 ENTITLEMENT_COLUMNS = {
@@ -269,21 +269,14 @@ def _locked(adjustment_id: int) -> Adjustment:
     return found
 
 
-def _expect(adjustment: Adjustment, state: str) -> None:
-    if adjustment.status != state:
-        label = AdjustmentStatus(adjustment.status).label
-        raise ServiceError(ADJUSTMENT_STATE.format(state=label), field="adjustment")
-
-
 def adjustment_approve(*, actor: Any, adjustment_id: int) -> Adjustment:
     """The second pair of eyes (F-01): not whoever prepared it."""
     if actor is None or not actor.can(Can.APPROVE_PAYMENTS):
         raise ServiceError(registry_errors.NOT_ALLOWED)
     with transaction.atomic(durable=True):
         adjustment = _locked(adjustment_id)
-        _expect(adjustment, AdjustmentStatus.PREPARED)
-        if actor.pk == adjustment.prepared_by_id:
-            raise ServiceError(APPROVER_IS_PREPARER, field="adjustment")
+        flows.check(flows.ADJUSTMENT, adjustment.status, "approve", actor,
+                    preparers={adjustment.prepared_by_id})  # fmt: skip
         adjustment.status = AdjustmentStatus.APPROVED
         adjustment.approved_by, adjustment.approved_at = actor, timezone.now()
         adjustment.save(update_fields=["status", "approved_by", "approved_at"])
@@ -327,7 +320,7 @@ def adjustment_apply(*, actor: Any, adjustment_id: int) -> dict[str, Any]:
     name = actor.get_username() if actor else "system"
     with transaction.atomic(durable=True):
         adjustment = _locked(adjustment_id)
-        _expect(adjustment, AdjustmentStatus.APPROVED)
+        flows.check(flows.ADJUSTMENT, adjustment.status, "apply", actor)
         first = adjustment.first_payment
         last_old = add_months(first, -1)
         diff = diff_frame(adjustment).filter(pl.col("kind") != "unchanged")

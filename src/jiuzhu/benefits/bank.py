@@ -26,7 +26,7 @@ from jiuzhu.audit.services import (
     audit_record,
     audit_record_many,
 )
-from jiuzhu.benefits import bankfile, errors
+from jiuzhu.benefits import bankfile, errors, flows
 from jiuzhu.benefits.accounts import account_hash
 from jiuzhu.benefits.ledger import post
 from jiuzhu.benefits.models import (
@@ -38,7 +38,7 @@ from jiuzhu.benefits.models import (
     PaymentStatus,
     PostingKind,
 )
-from jiuzhu.benefits.payments import batch_locked, batch_totals, expect, require
+from jiuzhu.benefits.payments import batch_locked, batch_totals, require
 from jiuzhu.db import bulk_set, query_frame
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.identity import decrypt_many
@@ -114,7 +114,7 @@ def batch_export(*, actor: Any, batch_id: int, file_format: str) -> Export:
     batch = PaymentBatch.objects.filter(pk=batch_id).first()  # the caller's area only
     if batch is None:
         raise ServiceError(errors.BATCH_MISSING, field="batch")
-    expect(batch, BatchStatus.APPROVED, BatchStatus.EXPORTED)
+    flows.check(flows.BATCH, batch.status, "export", actor)
     rows = _export_rows(_carried(batch))
     missing = rows.filter(pl.col("cipher").is_null())["household_id"].n_unique()
     if missing:
@@ -246,7 +246,7 @@ def batch_reconcile(*, actor: Any, batch_id: int, content: bytes | str) -> Recon
         ) from None
     with transaction.atomic(durable=True):
         batch = batch_locked(batch_id)
-        expect(batch, BatchStatus.EXPORTED)
+        flows.check(flows.BATCH, batch.status, "reconcile", actor)
         carried = list(Payment.unscoped.filter(carrier=batch))
         payments = {bankfile.reference_of(p.pk): p for p in carried}
         hashes = dict(

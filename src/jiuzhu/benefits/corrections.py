@@ -23,6 +23,7 @@ from django.utils import timezone
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
 from jiuzhu.benefits import dynamic_errors as errors
+from jiuzhu.benefits import flows
 from jiuzhu.benefits.entitlements import month_of
 from jiuzhu.benefits.models import (
     MOVES,
@@ -48,7 +49,6 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_INSTALMENTS = 60
 STAFF_RESPONSIBLE = frozenset({CorrectionCause.STAFF_ERROR})  # F-04
-CLOSED = (RecoveryStatus.REPAID, RecoveryStatus.WRITTEN_OFF)
 
 
 def _require(actor: Any) -> None:
@@ -212,8 +212,6 @@ def _recovery_locked(recovery_id: int) -> Recovery:
     )
     if recovery is None:
         raise ServiceError(errors.RECOVERY_MISSING, field="recovery")
-    if recovery.status in CLOSED:
-        raise ServiceError(errors.RECOVERY_CLOSED, field="recovery")
     return recovery
 
 
@@ -266,6 +264,8 @@ def recovery_record_repayment(
     with transaction.atomic(durable=True):
         recovery = _recovery_locked(recovery_id)
         outstanding = recovery.amount_owed - recovery.repaid
+        event = "repay_all" if value == outstanding else "repay_part"
+        flows.check(flows.RECOVERY, recovery.status, event, actor)
         if value > outstanding:
             message = str(errors.REPAYMENT_TOO_MUCH).format(outstanding=f"{outstanding:.2f}")
             raise ServiceError(message, field="amount")
@@ -299,6 +299,7 @@ def recovery_write_off(*, actor: Any, recovery_id: int, reason: str) -> Recovery
         raise ServiceError(errors.NOTE_REQUIRED, field="reason")
     with transaction.atomic(durable=True):
         recovery = _recovery_locked(recovery_id)
+        flows.check(flows.RECOVERY, recovery.status, "write_off", actor)
         old = recovery.status
         recovery.status, recovery.status_note = RecoveryStatus.WRITTEN_OFF, reason.strip()[:500]
         recovery.updated_at = timezone.now()

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
-from jiuzhu.benefits import errors
+from jiuzhu.benefits import errors, flows
 from jiuzhu.benefits.models import (
     BatchKind,
     BatchStatus,
@@ -325,10 +325,9 @@ def batch_locked(batch_id: int) -> PaymentBatch:
     return batch
 
 
-def expect(batch: PaymentBatch, *states: str) -> None:
-    if batch.status not in states:
-        label = BatchStatus(batch.status).label
-        raise ServiceError(errors.BATCH_STATE.format(state=label), field="batch")
+def preparers_of(batch: PaymentBatch) -> set[int]:
+    """Who prepared the batch (its first run and every run after): none of them approves."""
+    return {p for p in (batch.prepared_by_id, *(batch.preparers or ())) if p is not None}
 
 
 def batch_approve(*, actor: Any, batch_id: int) -> PaymentBatch:
@@ -338,9 +337,7 @@ def batch_approve(*, actor: Any, batch_id: int) -> PaymentBatch:
         raise ServiceError(registry_errors.NOT_ALLOWED)
     with transaction.atomic(durable=True):
         batch = batch_locked(batch_id)
-        expect(batch, BatchStatus.PREPARED)
-        if actor.pk == batch.prepared_by_id or actor.pk in batch.preparers:
-            raise ServiceError(errors.APPROVER_IS_PREPARER, field="batch")
+        flows.check(flows.BATCH, batch.status, "approve", actor, preparers=preparers_of(batch))
         count, total = batch_totals(batch)
         batch.payment_count, batch.total_amount = count, total
         batch.status, batch.approved_by, batch.approved_at = (

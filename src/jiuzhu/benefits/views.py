@@ -29,16 +29,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jiuzhu.accounts.roles import Can
-from jiuzhu.benefits import adjustments, bank, ledger, payments, selectors
+from jiuzhu.benefits import adjustments, bank, flows, ledger, payments, selectors
 from jiuzhu.benefits.models import (
     Adjustment,
     AdjustmentRow,
-    BatchStatus,
     PayeeAccount,
     Payment,
     PaymentBatch,
     PaymentStatus,
 )
+from jiuzhu.benefits.payments import preparers_of
 from jiuzhu.regions.models import Level, Region
 from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.views import _user, requires
@@ -143,13 +143,11 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         "statuses": PaymentStatus.choices,
         "held": held,
         "reconciliation": files[-1] if files else None,
-        "can_approve": user.can(Can.APPROVE_PAYMENTS)
-        and found.status == BatchStatus.PREPARED
-        and user.pk != found.prepared_by_id
-        and user.pk not in found.preparers,
-        "can_export": user.can(Can.EXPORT_PAYMENTS)
-        and found.status in (BatchStatus.APPROVED, BatchStatus.EXPORTED),
-        "can_reconcile": user.can(Can.EXPORT_PAYMENTS) and found.status == BatchStatus.EXPORTED,
+        "can_approve": flows.BATCH.may(
+            found.status, "approve", user, {"actor_id": user.pk, "preparers": preparers_of(found)}
+        ),
+        "can_export": flows.BATCH.may(found.status, "export", user),
+        "can_reconcile": flows.BATCH.may(found.status, "reconcile", user),
         "can_reissue": user.can(Can.PREPARE_PAYMENTS),
         "can_cancel": user.can(Can.APPROVE_PAYMENTS),
         "max_mb": RETURN_MAX_BYTES // (1024 * 1024),
@@ -403,10 +401,13 @@ def adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
         "kind": kind,
         "page": page,
         "paging": f"kind={kind}",
-        "can_approve": user.can(Can.APPROVE_PAYMENTS)
-        and found.status == "prepared"
-        and user.pk != found.prepared_by_id,
-        "can_apply": user.can(Can.APPROVE_PAYMENTS) and found.status == "approved",
+        "can_approve": flows.ADJUSTMENT.may(
+            found.status,
+            "approve",
+            user,
+            {"actor_id": user.pk, "preparers": {found.prepared_by_id}},
+        ),
+        "can_apply": flows.ADJUSTMENT.may(found.status, "apply", user),
     }
     return render(request, "benefits/adjustment.html", context)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from jiuzhu.accounts.roles import Can, capabilities_of
 from jiuzhu.audit.services import audit_record, audit_record_many
@@ -388,7 +389,9 @@ def case_checklist_update(
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(id=case.id)
         if locked.state not in (S.ACCEPTED, S.PAID_FIRST):
-            raise TransitionRefused(str(NOT_POSSIBLE).format(state=locked.state, event="checklist"))
+            raise TransitionRefused(
+                str(NOT_POSSIBLE).format(state=locked.state_label, event=gettext("材料清单"))
+            )
         if authorization_on is not None:
             if authorization_on > today:
                 raise ServiceError(errors.DATE_IN_FUTURE, field="authorization_on")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
+from jiuzhu.monitoring import flows
 from jiuzhu.monitoring.errors import AlreadyRegistered
 from jiuzhu.monitoring.models import (
     AssignedLevel,
@@ -40,7 +41,7 @@ from jiuzhu.registry.models import Member
 from jiuzhu.rules.monitoring import ESCALATION_DAYS, HOTLINE_DAYS
 from jiuzhu.rules.procedure import due_after
 
-NOT_ALLOWED = _("您的角色无权办理热线工单")
+NOT_ALLOWED = flows.CALL_NOT_ALLOWED
 NUMBER_REQUIRED = _("请填写工单编号（不超过40个字符）")
 NUMBER_TAKEN = _("该工单编号已登记")
 LINE_UNKNOWN = _("请选择热线（12345 或 12349）")
@@ -52,8 +53,6 @@ REQUEST_REQUIRED = _("请填写诉求内容（不超过2000个字符）")
 PLACE_REQUIRED = _("请填写诉求所在的区划代码，或来电家庭成员的身份证号")
 PLACE_UNKNOWN = _("区划代码不存在或不在您的辖区内")
 PERSON_UNKNOWN = _("没有找到该身份证号对应的在册人员（或不在您的辖区内）")
-NOT_ROUTED = _("该工单不在待答复状态")
-NOT_ANSWERED = _("该工单尚未答复，不能回访")
 ANSWER_REQUIRED = _("请填写答复内容（不超过2000个字符）")
 FEEDBACK_UNKNOWN = _("请选择回访评价")
 
@@ -208,8 +207,7 @@ def hotline_answer(
         raise ServiceError(NOT_ALLOWED)
     today = today or timezone.localdate()
     locked = HotlineCall.objects.select_for_update().get(pk=call.pk)
-    if locked.state != CallState.ROUTED:
-        raise ServiceError(NOT_ROUTED)
+    flows.check(flows.CALL, locked.state, "answer", actor)
     answer = _text(answer, 2000, ANSWER_REQUIRED, "answer")
     old = _state(locked)
     locked.answer, locked.answered_on, locked.answered_by = answer, today, actor
@@ -242,10 +240,10 @@ def hotline_feedback(
         raise ServiceError(NOT_ALLOWED)
     today = today or timezone.localdate()
     locked = HotlineCall.objects.select_for_update().get(pk=call.pk)
-    if locked.state != CallState.ANSWERED:
-        raise ServiceError(NOT_ANSWERED)
     if feedback not in Feedback.values:
         raise ServiceError(FEEDBACK_UNKNOWN, field="feedback")
+    event = "reopen" if feedback == Feedback.UNSATISFIED else "close"
+    flows.check(flows.CALL, locked.state, event, actor)
     old = _state(locked)
     locked.feedback, locked.feedback_note = feedback, (note or "").strip()[:500]
     if feedback == Feedback.UNSATISFIED:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import access_record
+from jiuzhu.monitoring import flows
 from jiuzhu.monitoring.hotline import (
     call_get,
     calls_visible,
@@ -183,5 +184,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             "full_phone": call.caller_phone if reveal else "",
             "answer_form": answer,
             "feedback_form": feedback,
+            "can_answer": flows.CALL.may(call.state, "answer", user),
+            "can_feedback": flows.CALL.may(call.state, "close", user),
         },
     )

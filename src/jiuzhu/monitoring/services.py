@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
-from jiuzhu.monitoring import errors
+from jiuzhu.monitoring import errors, flows
 from jiuzhu.monitoring.models import AssignedLevel, Outcome, RiskWarning, Task, TaskState
 from jiuzhu.monitoring.scan import risk_refresh
 from jiuzhu.monitoring.signals import SIGNALS
@@ -126,8 +126,6 @@ def _open_case(actor: Any, task: Task, outcome: str, amount: Any, note: str, tod
 
 
 def _check(task: Task, outcome: str, note: str, visited_on: dt.date | None, today: dt.date) -> None:
-    if task.state != TaskState.OPEN:
-        raise ServiceError(errors.TASK_CLOSED)
     if outcome not in Outcome.values:
         raise ServiceError(errors.OUTCOME_UNKNOWN, field="outcome")
     if visited_on is None:
@@ -160,6 +158,7 @@ def task_close(
     locked = Task.objects.select_for_update().select_related("warning", "household").get(pk=task.pk)
     note = note.strip()[:2000]
     department = department.strip()[:100]
+    flows.check(flows.TASK, locked.state, "close", actor)
     _check(locked, outcome, note, visited_on, today)
     if outcome == Outcome.REFER_DEPARTMENT and not department:
         raise ServiceError(errors.DEPARTMENT_REQUIRED, field="department")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.accounts.roles import Can
-from jiuzhu.monitoring import selectors
+from jiuzhu.monitoring import flows, selectors
 from jiuzhu.monitoring.models import Level, Outcome, Task, WarningKind
 from jiuzhu.monitoring.services import OPENS_CASE, task_close
 from jiuzhu.registry.errors import ServiceError
@@ -102,6 +102,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             **_levelled(task, today),
             "form": form,
             "signals": signals,
+            "can_close": flows.TASK.may(task.state, "close", user),
             "evidence": sorted(task.warning.evidence.items()),
             "opens_case": [str(o) for o in OPENS_CASE],
             "can_open_case": user.can(Can.HANDLE_CASES),
