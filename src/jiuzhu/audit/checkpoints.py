@@ -41,6 +41,15 @@ CHAINS: dict[str, type[AuditEvent] | type[AccessEvent]] = {
 }
 
 
+# the ledger tables (not chained) whose rows the checkpoints digest: registered by the
+# contexts that own them (benefits.apps), so audit imports none of them
+LEDGERS: dict[str, type[Model]] = {}
+
+
+def register_ledger(name: str, model: type[Model]) -> None:
+    LEDGERS.setdefault(name, model)
+
+
 def checkpoint_file() -> Path:
     return Path(settings.JIUZHU_CHECKPOINT_DIR) / FILE_NAME
 
@@ -168,9 +177,13 @@ def _canonical_row(values: tuple[Any, ...]) -> bytes:
     return json.dumps([_plain(v) for v in values], ensure_ascii=False, default=str).encode() + b"\n"
 
 
-def run(ledgers: dict[str, type[Model]], write: bool = True) -> tuple[bool, dict[str, Any]]:
-    """Verify the chains, compare them and the ledger with the last checkpoints, and write
-    new checkpoints for what holds. Returns (all well, report by chain)."""
+def run(
+    ledgers: dict[str, type[Model]] | None = None, write: bool = True
+) -> tuple[bool, dict[str, Any]]:
+    """Verify the chains, compare them and the ledger (the registered LEDGERS unless given)
+    with the last checkpoints, and write new checkpoints for what holds. Returns (all well,
+    report by chain)."""
+    ledgers = LEDGERS if ledgers is None else ledgers
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     checkpoints = read()
     report: dict[str, Any] = {}

@@ -15,3 +15,14 @@ class BenefitsConfig(AppConfig):
         for hook in (entitlements_from_decisions, entitlements_from_reviews):
             if hook not in ON_APPROVED:
                 ON_APPROVED.append(hook)
+
+        from jiuzhu.audit.checkpoints import register_ledger
+        from jiuzhu.benefits.models import Correction, EntitlementChange, Posting, Repayment
+
+        for name, model in (
+            ("postings", Posting),
+            ("entitlement_changes", EntitlementChange),
+            ("corrections", Correction),
+            ("repayments", Repayment),
+        ):
+            register_ledger(name, model)

@@ -35,7 +35,7 @@ def full_app() -> typer.Typer:
     from jiuzhu.cli.adjust import adjust_app
     from jiuzhu.cli.monitor import monitor_app
     from jiuzhu.cli.payments import payments_app
-    from jiuzhu.cli.platform import audit_app, db_app, demo_app, tokens_app, users_app
+    from jiuzhu.cli.platform import audit_app, db_app, demo_app, tokens_app, users_app, worker
     from jiuzhu.cli.retention import retention_app
     from jiuzhu.cli.reverify import verify_all
     from jiuzhu.cli.reviews import corrections_app, prices_app, recoveries_app, reviews_app
@@ -57,6 +57,7 @@ def full_app() -> typer.Typer:
     app.command("verify-all")(verify_all)
     app.add_typer(adjust_app, name="adjust")
     app.add_typer(retention_app, name="retention")
+    app.command("worker")(worker)
     return app
 
 

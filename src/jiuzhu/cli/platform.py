@@ -279,18 +279,46 @@ def audit_verify(
     exit 1 naming the first broken row, a truncated tail or a re-chained history."""
     setup_django()
     from jiuzhu.audit.checkpoints import run
-    from jiuzhu.benefits.models import Correction, EntitlementChange, Posting, Repayment
 
-    ledgers = {
-        "postings": Posting,
-        "entitlement_changes": EntitlementChange,
-        "corrections": Correction,
-        "repayments": Repayment,
-    }
-    ok, report = run(ledgers, write=write)
+    ok, report = run(write=write)  # the ledgers the contexts registered (benefits.apps)
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if not ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("schedule")
+def audit_schedule() -> None:
+    """Queue the worker's checkpoint run (every JIUZHU_CHECKPOINT_EVERY_MINUTES), unless one
+    is waiting already; `jiuzhu worker` does this when it starts."""
+    setup_django()
+    from jiuzhu.audit.tasks import schedule
+
+    at = schedule()
+    sys.stdout.write(
+        json.dumps({"scheduled": at.isoformat(timespec="seconds") if at else None}) + "\n"
+    )
+
+
+def worker(
+    max_tasks: Annotated[
+        int, typer.Option("--max-tasks", min=0, help="Stop after this many (0: run on).")
+    ] = 0,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Seconds between looks for work.")
+    ] = 1.0,
+) -> None:
+    """Run the background jobs (django-tasks, database backend): the scheduled checkpoints
+    of the audit log and the ledger. Run one (or more) beside the web server."""
+    setup_django()
+    from django.core.management import call_command
+
+    from jiuzhu.audit.tasks import schedule
+
+    schedule()
+    options: dict[str, object] = {"interval": interval, "no_startup_delay": True}
+    if max_tasks:
+        options["max_tasks"] = max_tasks
+    call_command("db_worker", **options)
 
 
 @audit_app.command("relink")

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "jiuzhu.regions",
     "jiuzhu.accounts",
     "jiuzhu.audit",
@@ -216,3 +218,10 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Background jobs (ARCHITECTURE.md): Django's tasks API (the django-tasks backport) with its
+# database backend — no broker; `jiuzhu worker` runs them (docs/operations.md)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# the audit chains' and the ledger's checkpoints, by the worker, every this many minutes
+# (SECURITY.md 21; 0: only `jiuzhu audit verify`, e.g. from cron)
+JIUZHU_CHECKPOINT_EVERY_MINUTES = env_int("JIUZHU_CHECKPOINT_EVERY_MINUTES", 60)
