@@ -60,7 +60,7 @@ def deadlines_on_enter(case: Case, previous: str, today: dt.date) -> None:
     elif state == S.REFERRED:
         _set(case, "step_due", today, "deadline_referral")
     elif state == S.NOTIFIED:
-        case.step_due = today
+        case.step_due = None  # decided and served: filing it (办结) has no statutory limit
 
 
 def extend_total(case: Case) -> None:

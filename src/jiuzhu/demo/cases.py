@@ -12,6 +12,7 @@ from typing import Any
 
 from jiuzhu.accounts.models import User
 from jiuzhu.cases.effects import ELIGIBLE
+from jiuzhu.cases.flows import S
 from jiuzhu.cases.models import Case
 from jiuzhu.cases.services import case_act, case_create, reserve_top_up
 from jiuzhu.cases.workflow import TransitionRefused
@@ -114,6 +115,20 @@ def _drive(
         except (TransitionRefused, ServiceError):
             return  # e.g. a committee case waits for its votes: left where it is
         day += dt.timedelta(days=rng.randint(0, 3))
+    _served(case, people, day, today)
+
+
+def _served(case: Case, people: dict[str, User], day: dt.date, today: dt.date) -> None:
+    """A decision older than a week has been served and filed, as a township does: only
+    recent decisions wait for their notice in the demo's worklist (never overdue for
+    months)."""
+    if case.state not in (S.APPROVED, S.REFUSED, S.NOTIFIED) or (today - day).days <= 7:
+        return
+    for event in ("notify", "close"):
+        if case.state == S.NOTIFIED and event == "notify":
+            continue
+        case = _scoped(people["caseworker"], case_act, case=case, event=event, payload={},
+                       today=day)  # fmt: skip
 
 
 def _who(case: Case, role: str, people: dict[str, User]) -> User:
