@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from jiuzhu.cases.models import Case, CaseDocument
+from jiuzhu.cases.models import Case, CaseDocument, HomeVisit
 from tests.cases.conftest import COMPLETE, TODAY, accept, act, to_ready
 from tests.factories import make_user, members, signed_in
 
@@ -232,3 +232,32 @@ def test_the_leader_approves_a_batch_and_is_told_which_cases_could_not_be(
     states = dict(Case.unscoped.values_list("id", "state"))
     assert [states[c.id] for c in ready] == ["approved", "approved"]
     assert states[waiting.id] == "accepted"
+
+
+def test_a_visit_with_a_bad_photo_is_refused_on_its_field_and_nothing_is_saved(
+    people: dict[str, Any], poor_household: Any
+) -> None:
+    """Issue 17: a text file named .jpg refuses the whole step — the visit is not recorded,
+    the case does not move, and the form says why beside the photo (validate, then act)."""
+    cw = people["caseworker"]
+    case = accept(cw, poor_household, checklist=COMPLETE, authorization_on=TODAY)
+    case = act(case, cw, "complete_materials")
+    client = signed_in(people["assistant"])
+    form = {
+        "record_visit-visited_on": TODAY.isoformat(),
+        "record_visit-visitors": "村协理员",
+        "record_visit-findings": "属实",
+        "expected_state": case.state,
+    }
+    text = _upload("现场.jpg", b"not a photo")
+    bad = client.post(f"/cases/{case.id}/act/record_visit/", {**form, "record_visit-photo": text})
+    assert bad.status_code == 400
+    assert "只接受 PDF、JPEG 或 PNG 文件" in bad.content.decode()
+    assert Case.unscoped.get(id=case.id).state == case.state
+    assert not HomeVisit.unscoped.filter(case=case).exists()
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+    good = client.post(f"/cases/{case.id}/act/record_visit/",
+                       {**form, "record_visit-photo": _upload("现场.jpg", jpeg)})  # fmt: skip
+    assert good.status_code == 302
+    assert HomeVisit.unscoped.filter(case=case).count() == 1
+    assert CaseDocument.unscoped.filter(case=case, kind="visit_photo").count() == 1

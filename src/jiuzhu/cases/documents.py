@@ -49,6 +49,19 @@ def upload_read(upload: Any) -> bytes:
     return bytes(upload.read())
 
 
+def checked_content(content: bytes) -> tuple[str, str]:
+    """The (content type, extension) of an acceptable file, or ServiceError saying why not
+    (empty, too large, not a PDF, JPEG or PNG by its content). Forms call it before anything
+    is saved (validate, then act)."""
+    if not content:
+        raise ServiceError(errors.FILE_EMPTY, field="file")
+    refuse_oversized(len(content))
+    sniffed = sniff(content)
+    if sniffed is None:
+        raise ServiceError(errors.FILE_TYPE, field="file")
+    return sniffed
+
+
 @transaction.atomic
 def case_document_add(
     *, actor: Any, case: Case, kind: str, name: str, content: bytes
@@ -58,13 +71,7 @@ def case_document_add(
         raise ServiceError(registry_errors.NOT_ALLOWED)
     if kind not in DocumentKind.values:
         raise ServiceError(errors.FILE_TYPE, field="kind")
-    if not content:
-        raise ServiceError(errors.FILE_EMPTY, field="file")
-    refuse_oversized(len(content))
-    sniffed = sniff(content)
-    if sniffed is None:
-        raise ServiceError(errors.FILE_TYPE, field="file")
-    content_type, ext = sniffed
+    content_type, ext = checked_content(content)
     digest = hashlib.sha256(content).hexdigest()
     document = CaseDocument(
         case=case,

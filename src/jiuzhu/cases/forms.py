@@ -11,8 +11,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.cases.display import DOCUMENT_LABELS, STATUS_LABELS
+from jiuzhu.cases.documents import checked_content, upload_read
 from jiuzhu.cases.models import Channel, ReferralAid, ReviewOutcome, Vote
 from jiuzhu.core.categories import choices
+from jiuzhu.registry.errors import ServiceError
 from jiuzhu.rules import categories
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
@@ -148,6 +150,19 @@ class VisitForm(CaseForm):
         label=_("现场照片（JPEG、PNG 或 PDF）"), required=False,
         widget=file_input(),
     )  # fmt: skip
+
+    def clean_photo(self) -> Any:
+        """The photo checked by its content before the visit is recorded (issue 17: a text
+        file named .jpg was refused only after the visit had been saved)."""
+        photo = self.cleaned_data.get("photo")
+        if photo is None:
+            return None
+        try:
+            self.photo_content = upload_read(photo)
+            checked_content(self.photo_content)
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return photo
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()

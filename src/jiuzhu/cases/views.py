@@ -298,16 +298,17 @@ def act(request: HttpRequest, case_id: int, event: str) -> HttpResponse:
         return _detail(request, case, failed=(event, form))
     user = _user(request)
     try:
-        case = services.case_act(
-            actor=user, case=case, event=event, payload=form.payload(),
-            expected_state=request.POST.get("expected_state") or None,
-        )  # fmt: skip
-        photo = form.cleaned_data.get("photo")
-        if photo is not None:
-            case_document_add(
-                actor=user, case=case, kind=DocumentKind.VISIT_PHOTO, name=photo.name,
-                content=upload_read(photo),
+        with transaction.atomic():  # the step and its photo together, or neither
+            case = services.case_act(
+                actor=user, case=case, event=event, payload=form.payload(),
+                expected_state=request.POST.get("expected_state") or None,
             )  # fmt: skip
+            photo = form.cleaned_data.get("photo")
+            if photo is not None:
+                case_document_add(
+                    actor=user, case=case, kind=DocumentKind.VISIT_PHOTO, name=photo.name,
+                    content=getattr(form, "photo_content", b""),
+                )  # fmt: skip
     except TransitionRefused as exc:
         messages.error(request, str(exc))
         response = _detail(request, _case(case_id))
