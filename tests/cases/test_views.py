@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from jiuzhu.cases.models import Case, CaseDocument, HomeVisit
+from jiuzhu.regions.models import Region
 from tests.cases.conftest import COMPLETE, TODAY, accept, act, to_ready
 from tests.factories import make_user, members, signed_in
 
@@ -144,6 +145,10 @@ def test_the_leader_approves_from_the_queue_and_the_letter_explains_the_amount(
     assert head.name in text or case.applicant is None
     assert str(case.decided_amount) in text and "B-01" in text
     assert "认定理由" in text and "家庭人均收入" in text  # the reason sentence (issue 14)
+    # issue 17: the deciding body by name, and no program output on the letter
+    township = Region.objects.get(code=case.township_code).name
+    assert f"由{township}" in text and "由乡镇（街道）审批" not in text
+    assert "{'" not in text and "'member'" not in text
 
 
 def test_another_townships_worker_gets_404_for_the_case_its_files_and_letters(

@@ -41,6 +41,23 @@ def _place(code: str, levels: int = 0) -> str:
     return "".join(names[-levels:] if levels else names)
 
 
+def deciding_body(case: Case) -> str:
+    """Who decided, by name, as a letter says it (issue 17: "由乡镇（街道）审批" named no one):
+    the township's office (街道办事处 / 镇人民政府), the county's civil-affairs bureau, its
+    coordination mechanism (一事一议), or the civil-affairs department above (an appeal)."""
+    township = _place(case.township_code, levels=1)
+    county = _place(case.township_code[:6], levels=1)
+    if case.authority == "township":
+        return f"{township}{'办事处' if township.endswith('街道') else '人民政府'}"
+    if case.authority == "county":
+        return f"{county}民政局"
+    if case.authority == "committee":
+        return f"{county}困难群众基本生活保障协调机制"
+    if case.authority == "city":
+        return f"{_place(case.township_code[:4] + '00', levels=1)}民政局"
+    return str(display.AUTHORITY_LABELS.get(case.authority, ""))
+
+
 def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
@@ -63,7 +80,7 @@ def letter_context(case: Case, letter: str) -> dict[str, Any]:
         "committed": [
             r["label"] for r in display.checklist_rows(case) if r["status"] == "committed"
         ],
-        "authority": display.AUTHORITY_LABELS.get(case.authority, ""),
+        "authority": deciding_body(case),
         "evaluation": evaluation,
         "starts": _next_month(case.decided_on) if case.decided_on else None,
         "instalments": list(case.instalments.all()),

@@ -70,7 +70,22 @@ def _shown(value: Any, *, codes: bool = True) -> str:
     return str(value)
 
 
+def _fact_text(fact: Mapping[str, Any], names: Mapping[str, str], english: bool) -> str:
+    """One verified figure (V-03) in words: what, whose, declared, found, used."""
+    label = fact.get("label_en" if english else "label_zh") or ""
+    member = fact.get("member")
+    whose = f"（{names.get(str(member), names.get(member, ''))}）" if member is not None else ""
+    found, declared, used = (_shown(fact.get(k)) for k in ("found", "declared", "verified"))
+    if english:
+        return f"{label}{whose}: declared {declared}, departments {found}, used {used}"
+    return f"{label}{whose}：申报 {declared}，部门数据 {found}，采用 {used}"
+
+
 def _step_row(step: Mapping[str, Any], names: Mapping[str, str], english: bool) -> dict[str, Any]:
+    value = step.get("value")
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        values = [("", "；".join(_fact_text(v, names, english) for v in value))]
+        return {**_step_row({**step, "value": None}, names, english), "values": values}
     if "value" in step:
         values = [("", step["value"])]
     elif isinstance(step.get("values"), dict):
