@@ -90,6 +90,17 @@ def test_search_by_full_id_number_is_a_post_and_never_echoes_the_number(
     assert f'value="{home.number}"' in by_number.content.decode()  # not an ID: echoed
 
 
+def test_an_invalid_id_number_is_told_not_searched(client: Client, home: Household) -> None:
+    """Issue 17: an ID number with a wrong check digit said "共 0 户"; the form says why."""
+    number = _full_ids(home)[0]
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    response = client.post(reverse("registry:search"), {"q": wrong})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "校验" in html and 'data-testid="result-count"' not in html
+    assert wrong not in html
+
+
 def test_a_full_id_number_in_the_url_is_refused_not_searched(
     client: Client, home: Household
 ) -> None:

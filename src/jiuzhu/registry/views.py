@@ -182,6 +182,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "paging": urlencode({"q": shown, "region": region_code}),
+        "searched": form.is_valid(),
     }
     return _page(request, "registry/search.html", context, status=200 if form.is_valid() else 400)
 
