@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from jiuzhu.accounts.models import User
+from jiuzhu.api.idempotency import KEY_PATTERN
 from jiuzhu.registry.models import Household
 from tests.api.conftest import token_for
 from tests.factories import id_number, members
@@ -124,6 +125,34 @@ def test_the_schema_declares_problem_documents_and_idempotency_keys(api: Any) ->
     assert {"TokenAuth", "SessionOtpAuth"} <= set(schema["components"]["securitySchemes"])
     docs = api.client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_every_post_declares_the_idempotency_key_its_format_and_its_refusals(api: Any) -> None:
+    """SECURITY.md 14, 17 (issue 15): every POST honours an Idempotency-Key (docs/api.md), so
+    each declares the header with the pattern the server checks, and the 409 (the first
+    request still running) and 422 (the key reused with another request) it may answer, as
+    problem documents; no other method declares it."""
+    schema = api.client.get("/api/v1/openapi.json").json()
+    posts = 0
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            keys = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+            if method != "post":
+                assert not keys, (method, path)
+                continue
+            posts += 1
+            assert len(keys) == 1 and keys[0]["in"] == "header", path
+            assert keys[0]["schema"] == {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 255,
+                "pattern": KEY_PATTERN,
+            }
+            for status in ("409", "422"):
+                response = operation["responses"][status]
+                assert "Idempotency-Key" in response["description"], (path, status)
+                assert "application/problem+json" in response["content"], (path, status)
+    assert posts >= 70
 
 
 def test_no_two_schemas_share_a_name() -> None:
