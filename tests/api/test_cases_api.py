@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from jiuzhu.cases import errors
 from jiuzhu.cases.flows import all_events
 from jiuzhu.cases.models import Case, CaseDocument, CaseEvent, ReserveFund
 from jiuzhu.registry.models import Household
@@ -194,8 +195,11 @@ def test_a_bad_amount_is_a_422_naming_the_field(
     for amount in ("12.345", "-5", "1e3", 12):
         problem = assert_problem(cw.post("/cases", {**body, "requested_amount": amount}), 422)
         assert problem["errors"][0]["field"] == "requested_amount"
+    # above zero is the schema's (issue 15): refused before the service, with its message
     problem = assert_problem(cw.post("/cases", {**body, "requested_amount": "0"}), 422)
-    assert problem["errors"][0]["field"] == "requested_amount" and "金额" in problem["detail"]
+    assert problem["errors"] == [
+        {"field": "requested_amount", "message": str(errors.AMOUNT_REQUIRED)}
+    ]
     assert not Case.unscoped.exists()
 
     case_id = _to_ready(people, poor_household)
@@ -203,7 +207,7 @@ def test_a_bad_amount_is_a_422_naming_the_field(
     problem = assert_problem(
         leader.post(f"/cases/{case_id}/actions/approve", {"amount": "0.00"}), 422
     )
-    assert problem["errors"] == [{"field": "amount", "message": problem["detail"]}]
+    assert problem["errors"] == [{"field": "amount", "message": str(errors.AMOUNT_REQUIRED)}]
     assert Case.unscoped.get(id=case_id).state == "ready"
 
 
@@ -387,6 +391,22 @@ def test_a_png_is_attached_and_a_text_file_named_pdf_is_refused(
     )
     assert refused["errors"][0]["field"] == "file"
     assert CaseDocument.unscoped.count() == 1
+
+
+def test_a_form_field_other_than_kind_and_file_is_refused(
+    people: dict[str, Any], poor_household: Household
+) -> None:
+    """SECURITY.md 3, 14: the upload's schema has `kind` and `file` and no other field
+    (additionalProperties: false), and the server refuses another, as a JSON body does."""
+    case_id = _intake(as_(people["caseworker"]), poor_household)["id"]
+    client = as_(people["caseworker"])
+    response = client.client.post(
+        f"{API}/cases/{case_id}/documents",
+        {"kind": "material", "file": SimpleUploadedFile("a.png", PNG), "amount": "1"},
+        headers=client.headers,
+    )
+    assert assert_problem(response, 422)["errors"][0]["field"] == "amount"
+    assert not CaseDocument.unscoped.exists()
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(

@@ -9,6 +9,7 @@ database transaction; a fixed seed and a fixed number of examples keep it well u
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,6 +154,68 @@ def test_every_post_declares_the_idempotency_key_its_format_and_its_refusals(api
                 assert "Idempotency-Key" in response["description"], (path, status)
                 assert "application/problem+json" in response["content"], (path, status)
     assert posts >= 70
+
+
+def _taken(schema: dict[str, Any]) -> list[Any]:
+    """Every schema a request may carry: parameters and bodies, their references followed."""
+    components = schema["components"]["schemas"]
+    found: list[Any] = []
+    todo: list[Any] = [
+        part
+        for methods in schema["paths"].values()
+        for operation in methods.values()
+        for part in (
+            [p["schema"] for p in operation.get("parameters", [])]
+            + [c["schema"] for c in operation.get("requestBody", {}).get("content", {}).values()]
+        )
+    ]
+    seen: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo += node
+        elif isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref and ref not in seen:
+                seen.add(ref)
+                todo.append(components[ref.rsplit("/", 1)[1]])
+            found.append(node)
+            todo += list(node.values())
+    return found
+
+
+def test_every_date_the_api_takes_states_its_bounds_in_the_schema(api: Any) -> None:
+    """SECURITY.md 14 (issue 15): a date is taken from 1900-01-01 to 2100-12-31; JSON Schema
+    has no bounds for a date, so each `format: date` of a request carries the pattern on its
+    year (a schema-valid 0544-03-16 was refused)."""
+    schema = api.client.get("/api/v1/openapi.json").json()
+    dates = [node for node in _taken(schema) if node.get("format") == "date"]
+    assert len(dates) > 20
+    for date in dates:
+        assert re.fullmatch(date["pattern"], "1900-01-01")
+        assert re.fullmatch(date["pattern"], "2100-12-31")
+        assert not re.fullmatch(date["pattern"], "1899-12-31")
+        assert not re.fullmatch(date["pattern"], "2101-01-01")
+
+
+def test_no_request_field_is_nullable_unless_null_is_taken(api: Any) -> None:
+    """SECURITY.md 14 (issue 15): a PATCH field that refuses null (`residence`, `name`, …) is
+    not `anyOf [..., null]` in the schema; the ones that take null (a disability, schooling,
+    the dates) still are."""
+    components = api.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    def nullable(schema: str) -> set[str]:
+        properties = components[schema]["properties"]
+        return {n for n, p in properties.items() if {"type": "null"} in p.get("anyOf", [])}
+
+    assert nullable("HouseholdPatch") == set()
+    assert nullable("MemberPatch") == {
+        "disability_kind",
+        "disability_grade",
+        "schooling",
+        "unemployed_since",
+        "left_school_on",
+    }
 
 
 def test_no_two_schemas_share_a_name() -> None:

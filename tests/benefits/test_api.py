@@ -95,6 +95,9 @@ def test_roles_without_payment_capabilities_get_403(apis: dict[str, Api], five: 
 def test_a_bad_month_or_unknown_field_is_422(apis: dict[str, Api]) -> None:
     bad = apis["preparer"].post("/benefits/batches", {"county": COUNTY, "month": "2026-13"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "month"
+    for month in ("0000-00", "1999-12", "2100-01", " 2026-04"):  # the schema's pattern says so
+        refused = apis["preparer"].get(f"/benefits/batches?month={month}")
+        assert refused.status_code == 422, month
     extra = apis["preparer"].post(
         "/benefits/batches", {"county": COUNTY, "month": "2026-04", "amount": "1"}
     )

@@ -11,7 +11,8 @@ from pydantic import Field, StringConstraints
 
 from jiuzhu.api.schemas import Body, MoneyOut
 
-MonthText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+# the months a batch can be of (benefits.payments.parse_month): 2000-01 to 2099-12
+MonthText = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
