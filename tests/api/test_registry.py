@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from stdnum.cn import ric
 
 from jiuzhu.api.routers.registry import household_detail
+from jiuzhu.api.schemas import TEXT_BLANK
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.regions.scope import Scope, using_scope
+from jiuzhu.registry import identity
 from jiuzhu.registry.identity import decrypt
 from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member
 from tests.api.conftest import Api
@@ -358,8 +361,9 @@ def test_text_is_checked_as_sent_then_stripped(api: Api, gd_household: Household
     pattern), its length is the length sent, and what is stored is stripped."""
     path = f"/households/{gd_household.id}"
     assert api.patch(path, {"address": " 合成路2号\u3000"}).json()["address"] == "合成路2号"
-    for address in ("\u3000 ", " " + "甲" * 200):
-        assert assert_problem(api.patch(path, {"address": address}), 422)
+    blank = assert_problem(api.patch(path, {"address": "\u3000 "}), 422)
+    assert blank["errors"] == [{"field": "address", "message": str(TEXT_BLANK)}]
+    assert_problem(api.patch(path, {"address": " " + "甲" * 200}), 422)
     assert Household.unscoped.get(pk=gd_household.pk).address == "合成路2号"
 
 
@@ -383,7 +387,16 @@ def test_an_id_number_is_18_characters_as_the_schema_says(
     number = id_number(dt.date(1990, 1, 1), sex="male")
     body = {"name": "乙", "relation": "子女", "joined_on": "2020-01-01"}
     path = f"/households/{gd_household.id}/members"
-    for bad in (f" {number}", "99" + number[2:], number[:10] + "13" + number[12:]):
+
+    def checked(first17: str) -> str:  # with its right check digit: the service's next test
+        return first17 + ric.calc_check_digit(first17 + "0")
+
+    refused = {
+        f" {number}": identity.ERROR_FORMAT,
+        checked("99" + number[2:17]): identity.ERROR_PLACE,
+        checked(number[:10] + "02" + "30" + number[14:17]): identity.ERROR_BIRTH,
+    }
+    for bad, message in refused.items():  # the service's messages, in Chinese
         problem = assert_problem(api.post(path, {**body, "id_number": bad}), 422)
-        assert problem["errors"][0]["field"] == "id_number"
+        assert problem["errors"] == [{"field": "id_number", "message": str(message)}]
     assert api.post(path, {**body, "id_number": number}).status_code == 201

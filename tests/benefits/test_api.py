@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jiuzhu.benefits import bankfile
+from jiuzhu.benefits import bankfile, errors
 from jiuzhu.benefits.models import Payment, PaymentBatch
 from tests.api import fuzzing
 from tests.api.conftest import Api, token_for
@@ -96,6 +96,7 @@ def test_a_bad_month_or_unknown_field_is_422(apis: dict[str, Api]) -> None:
     for month in ("0000-00", "1999-12", "2100-01", " 2026-04"):  # the schema's pattern says so
         refused = apis["preparer"].get(f"/benefits/batches?month={month}")
         assert refused.status_code == 422, month
+        assert refused.json()["errors"][0]["message"] == str(errors.MONTH_INVALID)
     extra = apis["preparer"].post(
         "/benefits/batches", {"county": COUNTY, "month": "2026-04", "amount": "1"}
     )

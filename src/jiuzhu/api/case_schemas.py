@@ -26,14 +26,13 @@ from pydantic import (
 from jiuzhu.api.schemas import (
     MONEY_IN_PATTERN,
     MULTILINE_CHARACTERS,
-    STRIP,
     Body,
     Day,
     Id,
     MoneyOut,
     StrictBool,
+    Text,
     money_in,
-    text,
     when,
 )
 from jiuzhu.cases import errors
@@ -70,12 +69,12 @@ AidAmount = Annotated[
 SIGNED_MONEY_OUT_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
 
 # a long text (findings, opinions, reasons) may hold line breaks and tabs, no other control
-Note = Annotated[str, text(2000, characters=MULTILINE_CHARACTERS), STRIP]
+Note = Annotated[str, Text(2000, characters=MULTILINE_CHARACTERS)]
 LongText = Note
-RequiredText = Annotated[str, text(2000, 1, characters=MULTILINE_CHARACTERS), STRIP]
-Person = Annotated[str, text(100, 1), STRIP]
-Visitors = Annotated[str, text(200, 1), STRIP]
-ShortNote = Annotated[str, text(200), STRIP]
+RequiredText = Annotated[str, Text(2000, 1, characters=MULTILINE_CHARACTERS)]
+Person = Annotated[str, Text(100, 1)]
+Visitors = Annotated[str, Text(200, 1)]
+ShortNote = Annotated[str, Text(200)]
 StateName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,24}$")]
 DOCUMENT_CODE = r"^[a-z_]{1,40}$"
 DocumentStatus = Literal["received", "committed", "missing"]

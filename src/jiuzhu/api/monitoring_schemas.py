@@ -14,18 +14,18 @@ from jiuzhu.api.case_schemas import AidAmount
 from jiuzhu.api.schemas import (
     MULTILINE_CHARACTERS,
     NOT_BLANK,
-    STRIP,
     Body,
     Day,
+    Matches,
     MoneyOut,
     StrictBool,
-    text,
+    Text,
 )
-from jiuzhu.monitoring.hotline import PHONE
+from jiuzhu.monitoring.hotline import PHONE, PHONE_INVALID
 
 OutcomeCode = Literal["no_need", "refer_application", "refer_department", "emergency_aid"]
-Note = Annotated[str, text(2000, 1, characters=MULTILINE_CHARACTERS), STRIP]
-Department = Annotated[str, text(100), STRIP]
+Note = Annotated[str, Text(2000, 1, characters=MULTILINE_CHARACTERS)]
+Department = Annotated[str, Text(100)]
 
 
 class MonitoringSignalOut(Schema):
@@ -122,11 +122,13 @@ class HotlineCallIn(Body):
         }
     )
 
-    number: Annotated[str, text(40, 1), STRIP]
+    number: Annotated[str, Text(40, 1)]
     line: Literal["12345", "12349"]
     received_on: Day = Field(description="来电日期，不能晚于今天")
-    caller_name: Annotated[str, text(50, 1), STRIP]
-    caller_phone: Annotated[str, StringConstraints(max_length=20, pattern=PHONE.pattern)]
+    caller_name: Annotated[str, Text(50, 1)]
+    caller_phone: Annotated[
+        str, StringConstraints(max_length=20), Matches(PHONE.pattern, PHONE_INVALID)
+    ]
     subject: Literal["hardship", "inquiry", "application", "complaint", "other"]
     request: Note = Field(description="诉求内容")
     urgent: StrictBool = False

@@ -14,26 +14,34 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import (
-    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
-from pydantic.json_schema import JsonDict, JsonValue
+from pydantic.json_schema import JsonDict, JsonSchemaValue, JsonValue
+from pydantic_core import core_schema
 
 from jiuzhu.registry import errors as registry_errors
-from jiuzhu.registry.identity import PROVINCE_CODES
+from jiuzhu.registry.identity import (
+    ERROR_FORMAT,
+    PROVINCE_CODES,
+    InvalidIdNumber,
+    parse_id_number,
+)
 from jiuzhu.registry.models import (
     COUNT_KINDS,
     DisabilityKind,
@@ -90,16 +98,73 @@ MULTILINE_CHARACTERS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 NOT_NULL = _("不能为 null；不修改的字段请省略")
 
 
-def text(max_length: int, min_length: int = 0, characters: str = LINE_CHARACTERS) -> Any:
-    """The constraints of a text as sent: its lengths and characters, and for a required
-    one (min_length 1) a character that is not blank. Follow it with STRIP: checking before
-    stripping keeps the schema exact — nothing it refuses is accepted because stripping
-    would have made it fit, and nothing it allows strips to nothing."""
-    pattern = f"^{characters}*{NOT_BLANK}{characters}*$" if min_length else f"^{characters}*$"
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+TEXT_BLANK = _("请填写内容：不能只有空白，不能含控制字符")
+TEXT_CONTROL = _("不能含控制字符")
 
 
-STRIP = AfterValidator(str.strip)
+@dataclass(frozen=True)
+class Matches:
+    """For `Annotated[str, ...]`: the value matches `pattern` (re.fullmatch; the patterns
+    here mean the same to Python and to ECMA-262), which the schema states; else the error
+    says `message`, a constant in Chinese with its English in the catalogue, or what
+    `message(value)` returns."""
+
+    pattern: str
+    message: Any
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
+
+    def check(self, value: str) -> str:
+        if re.fullmatch(self.pattern, value):
+            return value
+        message = self.message(value) if callable(self.message) else self.message
+        raise ValueError(str(message))
+
+
+@dataclass(frozen=True)
+class Text:
+    """For `Annotated[str, ...]`: a text checked as sent — its lengths and characters, and
+    for a required one (min_length 1) a character that is not blank — then stripped of
+    surrounding blanks. Checking before stripping keeps the schema exact: nothing it refuses
+    is accepted because stripping would have made it fit, and nothing it allows strips to
+    nothing."""
+
+    max_length: int
+    min_length: int = 0
+    characters: str = LINE_CHARACTERS
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        sized = core_schema.str_schema(min_length=self.min_length, max_length=self.max_length)
+        return core_schema.no_info_after_validator_function(self.check, sized)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
+
+    @property
+    def pattern(self) -> str:
+        c = self.characters
+        return f"^{c}*{NOT_BLANK}{c}*$" if self.min_length else f"^{c}*$"
+
+    def check(self, value: str) -> str:
+        if not re.fullmatch(self.pattern, value):
+            raise ValueError(str(TEXT_BLANK if self.min_length else TEXT_CONTROL))
+        return value.strip()
 
 
 # -- integers and nulls as JSON Schema reads them ----------------------------------------
@@ -135,10 +200,10 @@ T = TypeVar("T")
 # a PATCH field that may be omitted (left unchanged) but not set to null
 Omittable = Annotated[T | None, BeforeValidator(_refuse_null), Field(json_schema_extra=_drop_null)]
 
-Name = Annotated[str, text(50, 1), STRIP]
-Relation = Annotated[str, text(20, 1), STRIP]
-Address = Annotated[str, text(200, 1), STRIP]
-SearchText = Annotated[str, text(64), STRIP]
+Name = Annotated[str, Text(50, 1)]
+Relation = Annotated[str, Text(20, 1)]
+Address = Annotated[str, Text(200, 1)]
+SearchText = Annotated[str, Text(64)]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\- ]{0,20}$")]
 # strict: JSON `true` is not the number 1, nor `1` a yes (schemathesis' negative cases)
 StrictBool = Annotated[bool, Field(strict=True)]
@@ -150,7 +215,19 @@ ID_NUMBER_PATTERN = (
     f"^({'|'.join(sorted(PROVINCE_CODES))})[0-9]{{4}}"
     r"[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$"
 )
-IdNumber = Annotated[str, StringConstraints(pattern=ID_NUMBER_PATTERN)]
+
+
+def _id_number_refused(value: str) -> str:
+    """The service's own reason where it has one (the province, the birth date), else the
+    shape's."""
+    try:
+        parse_id_number(value)
+    except InvalidIdNumber as exc:
+        return str(exc)
+    return str(ERROR_FORMAT)  # taken by the service once stripped: spaces around it
+
+
+IdNumber = Annotated[str, Matches(ID_NUMBER_PATTERN, _id_number_refused)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
 Id = Annotated[int, Field(ge=1, le=2**53 - 1, strict=True), JSON_INT]
 
