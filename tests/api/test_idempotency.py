@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.utils import timezone
 
+from jiuzhu.api.idempotency import KEY_PATTERN
 from jiuzhu.api.models import IdempotencyKey
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.registry.models import Household, HouseholdFact
@@ -90,10 +92,20 @@ def test_keys_expire_after_24_hours(api: Api, gd_area: str) -> None:
 
 
 def test_a_malformed_key_is_422(api: Api, gd_area: str) -> None:
-    for key in ("x" * 256, "键"):
+    for key in ("x" * 256, "键", "a b"):
         response = api.post("/households", _body(gd_area), **{"Idempotency-Key": key})
         assert assert_problem(response, 422)["errors"][0]["field"] == "Idempotency-Key"
     assert not Household.unscoped.exists()
+
+
+def test_the_server_takes_exactly_the_keys_the_schema_declares(api: Api, gd_area: str) -> None:
+    """SECURITY.md 14, 17: the header's schema (1 to 255 visible ASCII characters) is the
+    pattern the server checks: a space, which isprintable() let through, is refused; the
+    longest key and every visible character are taken."""
+    assert re.fullmatch(KEY_PATTERN, "a b") is None
+    for i, key in enumerate(("~" * 255, "".join(map(chr, range(0x21, 0x7F))))):
+        response = api.post("/households", _body(gd_area, f"路{i}"), **{"Idempotency-Key": key})
+        assert response.status_code == 201
 
 
 def test_writes_below_a_household_are_idempotent_too(api: Api, gd_household: Any) -> None:

@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from stdnum.cn import ric
 
 from jiuzhu.api.routers.registry import household_detail
+from jiuzhu.api.schemas import TEXT_BLANK
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.regions.scope import Scope, using_scope
+from jiuzhu.registry import identity
 from jiuzhu.registry.identity import decrypt
 from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member
 from tests.api.conftest import Api
@@ -318,3 +321,82 @@ def test_moving_a_member_is_an_explicit_call_within_the_area(
         f"/members/{person.id}/move", {"to_household_id": target.id, "on": "2024-04-01"}
     )
     assert again.status_code in (400, 422)
+
+
+# -- the schema says what the server takes (issue 15) ------------------------------------
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [("2", "2.00"), ("2.00", "2.00"), ("1000", "1000.00"), ("2.5", None), ("1001", None)],
+)
+def test_a_counted_asset_is_a_whole_number_up_to_1000(
+    api: Api, gd_household: Household, amount: str, accepted: str | None
+) -> None:
+    """SECURITY.md 12, 14: homes "2.5" was stored and read by the engine as 2, and "1234.50"
+    made every later evaluation a 422; a count is refused unless whole and at most 1000, as
+    the schema's if/then on `kind` says."""
+    response = api.post(
+        f"/households/{gd_household.id}/facts",
+        {"kind": "homes", "amount": amount, "valid_from": "2024-03-01"},
+    )
+    if accepted is None:
+        assert assert_problem(response, 422)["errors"][0]["field"] == "amount"
+        assert not HouseholdFact.unscoped.filter(kind="homes").exists()
+    else:
+        assert response.status_code == 201 and response.json()["amount"] == accepted
+
+
+def test_an_integer_may_be_written_with_a_zero_fraction_but_not_as_text(
+    api: Api, gd_household: Household
+) -> None:
+    """SECURITY.md 14: JSON Schema's `integer` takes 50.0, so the server does; "50" and true
+    stay refused (strict JSON)."""
+    assert api.post("/households/search", {"limit": 1.0}).json()["limit"] == 1
+    for limit in ("1", True, 1.5):
+        response = api.post("/households/search", {"limit": limit})
+        assert assert_problem(response, 422)["errors"][0]["field"] == "limit"
+
+
+def test_text_is_checked_as_sent_then_stripped(api: Api, gd_household: Household) -> None:
+    """SECURITY.md 14: a required text must hold a character that is not blank (the schema's
+    pattern), its length is the length sent, and what is stored is stripped."""
+    path = f"/households/{gd_household.id}"
+    assert api.patch(path, {"address": " 合成路2号\u3000"}).json()["address"] == "合成路2号"
+    blank = assert_problem(api.patch(path, {"address": "\u3000 "}), 422)
+    assert blank["errors"] == [{"field": "address", "message": str(TEXT_BLANK)}]
+    assert_problem(api.patch(path, {"address": " " + "甲" * 200}), 422)
+    assert Household.unscoped.get(pk=gd_household.pk).address == "合成路2号"
+
+
+def test_patch_refuses_null_where_the_schema_has_no_null(api: Api, gd_household: Household) -> None:
+    """SECURITY.md 14: `residence: null` was schema-valid and refused; the schema now says
+    these fields may be omitted, not null. A disability is cleared with its grade."""
+    problem = assert_problem(api.patch(f"/households/{gd_household.id}", {"residence": None}), 422)
+    assert problem["errors"][0]["field"] == "residence"
+    member = members(gd_household)[0]
+    response = api.patch(
+        f"/members/{member.id}", {"disability_kind": None, "disability_grade": None}
+    )
+    assert response.status_code == 200 and response.json()["disability_grade"] is None
+
+
+def test_an_id_number_is_18_characters_as_the_schema_says(
+    api: Api, gd_household: Household
+) -> None:
+    """SECURITY.md 11, 14: the pattern (a province's code, a birth date's shape, a check
+    digit or X, lower case too) is the schema's; the check digit the service's."""
+    number = id_number(dt.date(1990, 1, 1), sex="male")
+    body = {"name": "乙", "relation": "子女", "joined_on": "2020-01-01"}
+    path = f"/households/{gd_household.id}/members"
+
+    def checked(first17: str) -> str:  # with its right check digit: the service's next test
+        return first17 + ric.calc_check_digit(first17 + "0")
+
+    refused = {
+        f" {number}": identity.ERROR_FORMAT,
+        checked("99" + number[2:17]): identity.ERROR_PLACE,
+        checked(number[:10] + "02" + "30" + number[14:17]): identity.ERROR_BIRTH,
+    }
+    for bad, message in refused.items():  # the service's messages, in Chinese
+        problem = assert_problem(api.post(path, {**body, "id_number": bad}), 422)
+        assert problem["errors"] == [{"field": "id_number", "message": str(message)}]
+    assert api.post(path, {**body, "id_number": number}).status_code == 201

@@ -26,7 +26,12 @@ CALLS: dict[str, tuple[str, Any]] = {
     "PATCH /households/{household_id}": ("", {"address": "外区改址"}),
     "POST /households/{household_id}/members": (
         "",
-        {"name": "甲", "id_number": "x", "relation": "子女", "joined_on": "2020-01-01"},
+        {
+            "name": "甲",
+            "id_number": "440104201001010011",
+            "relation": "子女",
+            "joined_on": "2020-01-01",
+        },
     ),
     "PATCH /members/{member_id}": ("", {"name": "外区改名"}),
     "POST /members/{member_id}/move": ("", {"to_household_id": 1, "on": "2024-01-01"}),

@@ -172,6 +172,24 @@ def test_a_new_fact_value_closes_the_previous_one(
     assert caught.value.field == "valid_from"
 
 
+@pytest.mark.parametrize("amount", ["2.5", "1001"])
+def test_a_count_of_vehicles_homes_or_businesses_is_whole_and_at_most_1000(
+    caseworker: Any, gd_area: str, scope: Any, amount: str
+) -> None:
+    """SECURITY.md 12: the engine counts whole homes (2.5 was read as 2) up to 1000; the
+    pages and the CLI go through this service as the API does."""
+    household = make_household(caseworker, gd_area, members=1)
+    with pytest.raises(ServiceError) as caught:
+        services.household_fact_set(
+            actor=caseworker,
+            household=household,
+            kind="homes",
+            amount=Decimal(amount),
+            valid_from=dt.date(2024, 1, 1),
+        )
+    assert (caught.value.field, caught.value.message) == ("amount", str(errors.COUNT_WHOLE))
+
+
 def test_negative_amounts_are_refused(caseworker: Any, gd_area: str, scope: Any) -> None:
     household = make_household(caseworker, gd_area, members=1)
     with pytest.raises(ServiceError) as caught:

@@ -9,9 +9,11 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from jiuzhu.api.schemas import Body, MoneyOut
+from jiuzhu.api.schemas import Body, Matches, MoneyOut
+from jiuzhu.benefits import errors
 
-MonthText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+# the months a batch can be of (benefits.payments.parse_month): 2000-01 to 2099-12
+MonthText = Annotated[str, Matches(r"^20[0-9]{2}-(0[1-9]|1[0-2])$", errors.MONTH_INVALID)]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 

@@ -9,43 +9,83 @@ Each workflow event has its own body listing exactly the payload keys its effect
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
-from jiuzhu.api.schemas import NO_CONTROL, Body, Day, Id, MoneyIn, MoneyOut, StrictBool
+from jiuzhu.api.schemas import (
+    MONEY_IN_PATTERN,
+    MULTILINE_CHARACTERS,
+    Body,
+    Day,
+    Id,
+    MoneyOut,
+    StrictBool,
+    Text,
+    money_in,
+    when,
+)
+from jiuzhu.cases import errors
+from jiuzhu.cases.effects import MAX_AMOUNT, TEMPORARY
 from jiuzhu.cases.models import Channel, DocumentKind, Kind, ReferralAid
 from jiuzhu.core.categories import str_enum
 from jiuzhu.rules import categories
 
 # -- building blocks -------------------------------------------------------------------
-# a long text (findings, opinions, reasons) may hold line breaks and tabs, no other control
-MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# an amount of aid, as cases.effects.parse_amount takes it: above zero (a digit that is not
+# 0) and below MAX_AMOUNT (at most 10 digits before the point, after any leading zeros)
+ABOVE_ZERO = r"[1-9]"
+BELOW_MAX_AMOUNT = r"^0*[0-9]{1,10}(\.[0-9]{1,2})?$"
+assert Decimal(10**10) == MAX_AMOUNT, "BELOW_MAX_AMOUNT spells out MAX_AMOUNT"
+
+
+def _aid_amount(value: Any) -> Decimal:
+    amount = money_in(value)
+    if not (re.search(ABOVE_ZERO, value) and re.fullmatch(BELOW_MAX_AMOUNT, value)):
+        raise ValueError(str(errors.AMOUNT_REQUIRED))
+    return amount
+
+
+AidAmount = Annotated[
+    Decimal,
+    BeforeValidator(_aid_amount),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_IN_PATTERN,
+            "allOf": [{"pattern": ABOVE_ZERO}, {"pattern": BELOW_MAX_AMOUNT}],
+            "examples": ["800.00"],
+        }
+    ),
+]
 SIGNED_MONEY_OUT_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
 
-
-def _line(max_length: int, min_length: int = 0) -> StringConstraints:
-    return StringConstraints(
-        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_CONTROL
-    )
-
-
-def _long(min_length: int = 0) -> StringConstraints:
-    return StringConstraints(
-        strip_whitespace=True, min_length=min_length, max_length=2000, pattern=MULTILINE
-    )
-
-
-Note = Annotated[str, _long()]
-LongText = Annotated[str, _long()]
-RequiredText = Annotated[str, _long(1)]
-Person = Annotated[str, _line(100, 1)]
-Visitors = Annotated[str, _line(200, 1)]
+# a long text (findings, opinions, reasons) may hold line breaks and tabs, no other control
+Note = Annotated[str, Text(2000, characters=MULTILINE_CHARACTERS)]
+LongText = Note
+RequiredText = Annotated[str, Text(2000, 1, characters=MULTILINE_CHARACTERS)]
+Person = Annotated[str, Text(100, 1)]
+Visitors = Annotated[str, Text(200, 1)]
+ShortNote = Annotated[str, Text(200)]
 StateName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,24}$")]
-DocumentCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+DOCUMENT_CODE = r"^[a-z_]{1,40}$"
 DocumentStatus = Literal["received", "committed", "missing"]
+# a checklist names documents by code; a name that is not a code is refused, so the schema
+# says so (`additionalProperties: false` beside the pattern)
+Checklist = Annotated[
+    dict[Annotated[str, StringConstraints(pattern=DOCUMENT_CODE)], DocumentStatus],
+    Field(max_length=40, json_schema_extra={"additionalProperties": False}),
+]
 SignedMoneyOut = Annotated[
     Decimal,
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str),
@@ -61,7 +101,20 @@ ReviewLayer = str_enum("ReviewLayer", categories.REVIEW_TARGETS)
 
 
 class CaseIn(Body):
-    """One-window acceptance (A-01)."""
+    """One-window acceptance (A-01). A referral names its `referral_aid`, temporary aid its
+    `requested_amount`, an appeal its `parent_case_id` (only an appeal or a review names
+    one)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                when("kind", {Kind.REFERRAL}, require=("referral_aid",)),
+                when("kind", TEMPORARY, require=("requested_amount",)),
+                when("kind", {Kind.APPEAL}, require=("parent_case_id",)),
+                when("kind", {Kind.APPEAL, Kind.REVIEW}, negate=True, refuse=("parent_case_id",)),
+            ]
+        }
+    )
 
     household_id: Id
     kind: Kind
@@ -69,13 +122,12 @@ class CaseIn(Body):
     applied_on: Day | None = Field(None, description="申请日期，默认今天；不能晚于今天")
     applicant_member_id: Id | None = Field(None, description="申请人：该家庭的在册成员")
     reason: LongText = ""
-    requested_amount: MoneyIn | None = Field(
+    requested_amount: AidAmount | None = Field(
         None, description="申请金额（元）；临时救助必填，须大于零"
     )
     referral_aid: ReferralAid | None = Field(None, description="转介事项；kind 为 referral 时必填")
-    checklist: dict[DocumentCode, DocumentStatus] = Field(
+    checklist: Checklist = Field(
         default_factory=dict,
-        max_length=40,
         description="材料代码 → received（已收取）、committed（告知承诺）或 missing；"
         "未列出的材料为 missing",
     )
@@ -84,7 +136,7 @@ class CaseIn(Body):
 
 
 class ChecklistIn(Body):
-    statuses: dict[DocumentCode, DocumentStatus] = Field(max_length=40)
+    statuses: Checklist
     authorization_on: Day | None = None
 
 
@@ -203,8 +255,8 @@ class CaseDetailOut(CaseSummaryOut):
 
 # -- the reserve fund ------------------------------------------------------------------
 class TopUpIn(Body):
-    amount: MoneyIn = Field(description="拨付金额（元），大于零")
-    note: Annotated[str, _line(200)] = ""
+    amount: AidAmount = Field(description="拨付金额（元），大于零")
+    note: ShortNote = ""
 
 
 class ReserveMovementOut(Schema):
@@ -247,7 +299,7 @@ class CompleteVerificationIn(ActionIn):
 
 class ProposeIn(ActionIn):
     proposal: Literal["approve", "refuse"]
-    amount: MoneyIn | None = Field(
+    amount: AidAmount | None = Field(
         None, description="拟救助金额；低保、特困默认测算金额，临时救助默认先行救助或申请金额"
     )
     opinion: LongText = Field("", description="与测算结果不一致时必填")
@@ -279,12 +331,12 @@ class RecordVoteIn(ActionIn):
 
 
 class InstalmentIn(Body):
-    amount: MoneyIn
+    amount: AidAmount
     due_on: Day
 
 
 class ApproveIn(ActionIn):
-    amount: MoneyIn | None = Field(None, description="决定金额，默认拟救助金额")
+    amount: AidAmount | None = Field(None, description="决定金额，默认拟救助金额")
     reason: LongText = Field("", description="决定理由；复核案件必填")
     instalments: list[InstalmentIn] = Field(
         default_factory=list,
@@ -300,7 +352,7 @@ class ReasonIn(ActionIn):
 class ApproveOverProposalIn(ActionIn):
     """Approving a case proposed for refusal: its own act, with the amount and the reason."""
 
-    amount: MoneyIn = Field(description="决定金额（低保、特困、临时救助必填，大于零）")
+    amount: AidAmount = Field(description="决定金额（低保、特困、临时救助必填，大于零）")
     reason: RequiredText = Field(description="改为批准的书面理由")
     instalments: list[InstalmentIn] = Field(
         default_factory=list,
@@ -318,7 +370,7 @@ class WithdrawIn(ActionIn):
 
 
 class PayFirstIn(ActionIn):
-    amount: MoneyIn = Field(description="先行救助金额，从乡镇备用金支出")
+    amount: AidAmount = Field(description="先行救助金额，从乡镇备用金支出")
 
 
 BODIES: dict[str, type[ActionIn]] = {

@@ -9,7 +9,9 @@ success stores its status and JSON body. Then:
 - same key while the first request still runs → 409;
 - a request that fails releases its key, so the corrected request may use it.
 
-Keys are kept 24 hours. Requests without the header behave as usual.
+Keys are kept 24 hours. Requests without the header behave as usual. A key is 1 to 255
+visible ASCII characters (`KEY_PATTERN`); the OpenAPI schema declares the header, with that
+pattern and the 409 and 422 above, on every operation this wraps (api/urls.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +37,9 @@ from jiuzhu.api.problems import ProblemError
 HEADER = "Idempotency-Key"
 KEEP = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = f"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
+# the mark api/urls.py finds on a wrapped view, to declare the header on its operation
+MARK = "idempotent"
 REUSED = "该 Idempotency-Key 已用于另一个请求；新的请求请使用新的键"
 IN_FLIGHT = "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试"
 BAD_KEY = "Idempotency-Key 应为 1 至 255 个可见 ASCII 字符"
@@ -95,7 +101,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         key = request.headers.get(HEADER)
         if key is None:
             return view(request, *args, **kwargs)
-        if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        if not re.fullmatch(KEY_PATTERN, key):
             raise ProblemError(422, BAD_KEY, field=HEADER)
         user = request.auth  # type: ignore[attr-defined]
         method, path = request.method or "POST", request.get_full_path()[:500]
@@ -125,4 +131,5 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         IdempotencyKey.objects.filter(pk=row.pk).update(status=status, response=data)
         return result
 
+    setattr(wrapper, MARK, True)
     return wrapper

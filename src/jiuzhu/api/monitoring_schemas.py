@@ -8,15 +8,24 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
-from jiuzhu.api.schemas import Body, Day, MoneyIn, MoneyOut
+from jiuzhu.api.case_schemas import AidAmount
+from jiuzhu.api.schemas import (
+    MULTILINE_CHARACTERS,
+    NOT_BLANK,
+    Body,
+    Day,
+    Matches,
+    MoneyOut,
+    StrictBool,
+    Text,
+)
+from jiuzhu.monitoring.hotline import PHONE, PHONE_INVALID
 
 OutcomeCode = Literal["no_need", "refer_application", "refer_department", "emergency_aid"]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Department = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")
-]
+Note = Annotated[str, Text(2000, 1, characters=MULTILINE_CHARACTERS)]
+Department = Annotated[str, Text(100)]
 
 
 class MonitoringSignalOut(Schema):
@@ -67,11 +76,25 @@ class MonitoringTaskOut(Schema):
 
 
 class MonitoringTaskCloseIn(Body):
+    """The visit's outcome; `refer_department` names the department."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "refer_department"}}},
+            "then": {
+                "required": ["department"],
+                "properties": {"department": {"pattern": NOT_BLANK}},
+            },
+        }
+    )
+
     outcome: OutcomeCode
     note: Note = Field(description="入户核查情况")
-    visited_on: Day = Field(description="入户日期")
+    visited_on: Day = Field(description="入户日期：不早于任务下达日期，不晚于今天")
     department: Department = Field("", description="转介部门（refer_department 时必填）")
-    amount: MoneyIn | None = Field(None, description="申请或急难救助金额（临时救助时必填）")
+    amount: AidAmount | None = Field(
+        None, description="申请或急难救助金额，大于零（临时救助时必填）"
+    )
 
 
 class MonitoringDashboardOut(Schema):
@@ -88,20 +111,31 @@ Line = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x
 
 
 class HotlineCallIn(Body):
-    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    """A call, placed by a member's ID number or, without one, a region code."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"region_code": {"minLength": 1}}, "required": ["region_code"]},
+                {"properties": {"id_number": {"minLength": 1}}, "required": ["id_number"]},
+            ]
+        }
+    )
+
+    number: Annotated[str, Text(40, 1)]
     line: Literal["12345", "12349"]
-    received_on: Day = Field(description="来电日期")
-    caller_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+    received_on: Day = Field(description="来电日期，不能晚于今天")
+    caller_name: Annotated[str, Text(50, 1)]
+    caller_phone: Annotated[
+        str, StringConstraints(max_length=20), Matches(PHONE.pattern, PHONE_INVALID)
     ]
-    caller_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
     subject: Literal["hardship", "inquiry", "application", "complaint", "other"]
     request: Note = Field(description="诉求内容")
-    urgent: bool = False
-    region_code: Annotated[str, StringConstraints(pattern=r"^(\d{6}(\d{3}){0,2})?$")] = Field(
+    urgent: StrictBool = False
+    region_code: Annotated[str, StringConstraints(pattern=r"^([0-9]{6}([0-9]{3}){0,2})?$")] = Field(
         "", description="诉求所在区划代码（县、乡镇或村）；给出身份证号时可省略"
     )
-    id_number: Annotated[str, StringConstraints(pattern=r"^(\d{17}[\dXx])?$")] = Field(
+    id_number: Annotated[str, StringConstraints(pattern=r"^([0-9]{17}[0-9Xx])?$")] = Field(
         "", description="来电家庭成员的身份证号（可选；只用于匹配，不保存明文）"
     )
 

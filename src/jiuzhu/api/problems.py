@@ -16,6 +16,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -48,6 +49,7 @@ TYPES = {
     422: "urn:jiuzhu:problem:validation",
     500: "urn:jiuzhu:problem:server-error",
 }
+UNKNOWN_FIELD = _("不接受此字段")
 DETAILS = {
     401: "需要登录（会话且已通过第二重验证）或有效的 API 令牌",
     403: str(registry_errors.NOT_ALLOWED),

@@ -72,7 +72,9 @@ class BatchOut(Schema):
     finished_at: dt.datetime | None
 
 
-RegionPrefix = Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$")]
+RegionPrefix = Annotated[
+    str, StringConstraints(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})?$")
+]
 
 
 class ReverifyIn(Schema):

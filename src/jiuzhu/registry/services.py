@@ -24,7 +24,15 @@ from jiuzhu.registry.identity import (
     mask_id_number,
     parse_id_number,
 )
-from jiuzhu.registry.models import Household, HouseholdFact, IncomeFact, Member, Supporter
+from jiuzhu.registry.models import (
+    COUNT_KINDS,
+    Household,
+    HouseholdFact,
+    IncomeFact,
+    Member,
+    Supporter,
+)
+from jiuzhu.rules.household import MAX_COUNT
 
 HOUSEHOLD_FIELDS = ("residence", "address", "hukou_type")
 MEMBER_FIELDS = (
@@ -312,6 +320,13 @@ def _set_fact(
     _require(actor, Can.EDIT_HOUSEHOLDS)
     if amount < 0:
         raise ServiceError(errors.NEGATIVE, field="amount")
+    if (
+        model is HouseholdFact
+        and kind in COUNT_KINDS
+        and (amount != amount.to_integral_value() or amount > MAX_COUNT)
+    ):
+        # the engine counts whole vehicles and homes: 2.5 would have been read as 2
+        raise ServiceError(errors.COUNT_WHOLE, field="amount")
     owner_field = "household" if isinstance(owner, Household) else "member"
     current = model.objects.filter(kind=kind, **{owner_field: owner})
     if current.filter(valid_from__gte=valid_from).exists():

@@ -24,6 +24,9 @@ SELF_CARE = ("full", "partial", "none")
 CATEGORIES = ("tekun", "dibao", "low_income", "rigid_expenditure", "none")
 INCOME_KINDS = ("wages", "business", "property", "transfer", "basic_pension", "other")
 ASSET_COUNTS = ("vehicles", "homes", "business_registrations")
+# the most of a counted asset a household can be recorded with: a larger count is a typing
+# error (not a policy figure; the rules only ask whether a count exceeds a parameter)
+MAX_COUNT = 1000
 EXPENSE_KINDS = ("medical", "education", "disability")
 
 
@@ -103,9 +106,9 @@ class Member(_Model):
 
 class Assets(_Model):
     financial: Amount = Decimal("0.00")
-    vehicles: Count = Field(default=0, ge=0, le=1000, description="non-exempt motor vehicles")
-    homes: Count = Field(default=0, ge=0, le=1000, description="residential properties")
-    business_registrations: Count = Field(default=0, ge=0, le=1000)
+    vehicles: Count = Field(default=0, ge=0, le=MAX_COUNT, description="non-exempt motor vehicles")
+    homes: Count = Field(default=0, ge=0, le=MAX_COUNT, description="residential properties")
+    business_registrations: Count = Field(default=0, ge=0, le=MAX_COUNT)
 
 
 class Expenses(_Model):

@@ -41,7 +41,7 @@ from jiuzhu.api.case_schemas import (
     batch_body,
 )
 from jiuzhu.api.idempotency import idempotent
-from jiuzhu.api.problems import ProblemError
+from jiuzhu.api.problems import UNKNOWN_FIELD, ProblemError
 from jiuzhu.api.routers.registry import READ_ERRORS, WRITE_ERRORS, Limit, Offset
 from jiuzhu.cases import display, selectors, services
 from jiuzhu.cases.documents import case_document_add, refuse_oversized
@@ -405,11 +405,19 @@ for _event in all_events():
 
 
 # -- documents -----------------------------------------------------------------------------
+UPLOAD_FIELDS = {"kind", "file"}
+
+
 def _upload_checked(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse a file over the limit before it is read (the service measures it too)."""
+    """Refuse a form field other than `kind` and `file`, as a JSON body refuses unknown
+    fields (SECURITY.md 3), and a file over the limit before it is read (the service
+    measures it too)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        unknown = sorted({*request.POST, *request.FILES} - UPLOAD_FIELDS)
+        if unknown:
+            raise ProblemError(422, str(UNKNOWN_FIELD), field=unknown[0])
         upload: UploadedFile = kwargs["file"]
         try:
             refuse_oversized(upload.size)
@@ -420,7 +428,16 @@ def _upload_checked(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@router.post("/cases/{case_id}/documents", response={201: DocumentOut, **WRITE_ERRORS})
+@router.post(
+    "/cases/{case_id}/documents",
+    response={201: DocumentOut, **WRITE_ERRORS},
+    # the form has these two fields and no other (the wrapper below refuses the rest)
+    openapi_extra={
+        "requestBody": {
+            "content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}
+        }
+    },
+)
 @_upload_checked
 @idempotent
 def case_document_upload(

@@ -15,13 +15,17 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router, Status
+from pydantic import Field
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.api.auth import require
 from jiuzhu.api.idempotency import idempotent
 from jiuzhu.api.problems import Problem, ProblemError
 from jiuzhu.api.schemas import (
+    BLANK,
+    LINE_CHARACTERS,
     NO_CONTROL,
+    NOT_BLANK,
     AuditEventOut,
     AuditPage,
     Day,
@@ -54,6 +58,9 @@ router = Router(tags=["registry 家庭登记"])
 READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Problem}
 WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422}): Problem}
 FULL_ID_IN_URL = "完整身份证号码不能放在网址中；请用 POST /api/v1/households/search 查询"
+# what the list refuses in `q` (SECURITY.md 24), as the schema says it: 18 characters once the
+# surrounding blanks are stripped, whatever they are
+EIGHTEEN = f"^{BLANK}*{NOT_BLANK}{LINE_CHARACTERS}{{16}}{NOT_BLANK}{BLANK}*$"
 
 HouseholdId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 MemberId = Annotated[int, Path(ge=1, le=2**53 - 1)]
@@ -237,8 +244,10 @@ def households_list(
         Query(
             max_length=64,
             pattern=NO_CONTROL,
-            description="姓名开头、家庭编号或身份证号后 4 位",
+            description="姓名开头、家庭编号或身份证号后 4 位；去掉首尾空白后为 18 个字符的"
+            "（完整身份证号码）不能放在网址中",
         ),
+        Field(json_schema_extra={"not": {"pattern": EIGHTEEN}}),
     ] = "",
     region: Annotated[str, Query(pattern=r"^[0-9]{0,12}$", description="区划代码前缀")] = "",
     limit: Limit = 50,
