@@ -22,4 +22,5 @@ urlpatterns = [
     path("<int:case_id>/letters/<slug:letter>.pdf", letters.letter_pdf, name="letter_pdf"),
     path("<int:case_id>/verification/", verification_views.report, name="verification"),
     path("<int:case_id>/verification.pdf", verification_views.report_pdf, name="verification_pdf"),
+    path("<int:case_id>/verification/adopt/", verification_views.adopt, name="verification_adopt"),
 ]

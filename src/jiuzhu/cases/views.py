@@ -34,6 +34,7 @@ from jiuzhu.registry.models import Member
 from jiuzhu.registry.selectors import household_get
 from jiuzhu.registry.views import _user, requires
 from jiuzhu.rules.procedure import checklist as checklist_of
+from jiuzhu.verification.adopt import ADOPTERS, pending
 from jiuzhu.verification.models import Verification
 from jiuzhu.verification.views import READERS
 
@@ -242,6 +243,7 @@ def _detail(
         actions.append(
             {"t": transition, "form": form, "open": bool(failed and failed[0] == transition.event)}
         )
+    verification = Verification.objects.filter(case=case).order_by("-id").first()
     context = {
         "case": case,
         "summary": display.case_summary(case, today),
@@ -268,8 +270,10 @@ def _detail(
         "instalments": case.instalments.all(),
         "actions": actions,
         "letters": _letters(case),
-        "verification": Verification.objects.filter(case=case).order_by("-id").first(),
+        "verification": verification,
         "can_read_report": any(user.can(c) for c in READERS),
+        "to_adopt": len(pending(verification)) if verification else 0,
+        "can_adopt": any(user.can(c) for c in ADOPTERS),
     }
     return render(request, "cases/detail.html", context, status=400 if failed else 200)
 

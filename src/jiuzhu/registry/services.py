@@ -314,10 +314,11 @@ def _set_fact(
     kind: str,
     amount: Decimal,
     valid_from: dt.date,
+    capability: Can = Can.EDIT_HOUSEHOLDS,
 ) -> Any:
     """A dated fact of a household or member: the new value from `valid_from`, the previous
     one closed the day before; refused when a later value exists. One audit row."""
-    _require(actor, Can.EDIT_HOUSEHOLDS)
+    _require(actor, capability)
     if amount < 0:
         raise ServiceError(errors.NEGATIVE, field="amount")
     if (
@@ -427,3 +428,22 @@ def member_reveal_id(*, actor: Any, member: Member, purpose: str) -> str:
 
 def _required_purpose() -> str:
     return str(errors.PURPOSE_REQUIRED)
+
+
+def verified_fact_set(
+    *,
+    actor: Any,
+    owner: Household | Member,
+    kind: str,
+    amount: Decimal,
+    valid_from: dt.date,
+    capability: Can,
+) -> Any:
+    """A figure a verification found (V-03), adopted into the record from its day: like an
+    officer's entry (the previous value kept, closed the day before; one audit row), by
+    someone who verifies or handles cases. Inside the caller's transaction."""
+    model = HouseholdFact if isinstance(owner, Household) else IncomeFact
+    return _set_fact(
+        actor=actor, model=model, owner=owner, kind=kind, amount=amount,
+        valid_from=valid_from, capability=capability,
+    )  # fmt: skip

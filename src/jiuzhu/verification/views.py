@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import access_record
 from jiuzhu.cases import selectors
 from jiuzhu.notices.pdf import render_pdf
+from jiuzhu.registry.errors import ServiceError
 from jiuzhu.registry.views import _page, _user, requires
+from jiuzhu.verification.adopt import verification_adopt
 from jiuzhu.verification.checking import SEVERITY_LABELS
 from jiuzhu.verification.models import Verification
 
@@ -78,3 +83,25 @@ def report_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     number = context["case"].number
     response["Content-Disposition"] = f'inline; filename="{number}-verification.pdf"'
     return response
+
+
+@requires(Can.VIEW_HOUSEHOLDS)
+@require_POST
+def adopt(request: HttpRequest, case_id: int) -> HttpResponse:
+    """采用核对结果: the case's latest verification's figures into the household's record
+    (verification/adopt.py), then back to the case with what was done or why not."""
+    case = selectors.case_get(case_id)
+    verification = Verification.objects.filter(case=case).order_by("-id").first() if case else None
+    if case is None or verification is None:
+        raise Http404
+    try:
+        done = verification_adopt(actor=_user(request), verification_id=verification.id)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已采用核对结果：%(n)s 项数据自 %(day)s 起记入家庭档案，申报数据保留在历史中")
+            % {"n": done["adopted"], "day": done["valid_from"]},
+        )
+    return redirect("cases:detail", case.id)
