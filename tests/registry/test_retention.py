@@ -69,3 +69,39 @@ def test_households_closed_past_the_period_are_anonymised_and_the_rest_kept(
 
     again = _run("--years", "10", "--quiet")
     assert (again["due"], again["households"]) == (0, 0)
+
+
+def test_the_case_files_and_visit_notes_of_an_anonymised_household_are_erased(
+    caseworker: Any, gd_area: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An ID scan or a visit photo is personal data like the name: its file is deleted from
+    storage after the anonymisation commits, its name and the visit's notes erased; what it
+    was (kind, size, digest) stays. The download then answers 404."""
+    from jiuzhu.cases.documents import case_document_add
+    from jiuzhu.cases.models import CaseDocument, HomeVisit
+    from tests.cases.conftest import accept
+
+    old = make_household(caseworker, gd_area + "001", members=1)
+    case = accept(caseworker, old)
+    with using_scope(Scope(caseworker.area.scope_prefix)):
+        scan = b"\xff\xd8\xff" + b"0" * 32
+        document = case_document_add(
+            actor=caseworker, case=case, kind="material", name="身份证.jpg", content=scan
+        )
+    HomeVisit.unscoped.create(
+        case=case, region_code=case.region_code, visited_on=TODAY, visitors="张三",
+        findings="家中有病人", recorded_by=caseworker,
+    )  # fmt: skip
+    stored = document.file.name
+    storage = document.file.storage
+    assert storage.exists(stored)
+    Household.unscoped.filter(id=old.id).update(closed_on=dt.date(2010, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = _run("--years", "10", "--quiet")
+    assert summary["households"] == 1 and summary["other_records"] >= 2
+    erased = CaseDocument.unscoped.get(id=document.id)
+    assert (erased.original_name, erased.file.name) == ("已匿名", "")
+    assert erased.sha256 == document.sha256 and erased.size == document.size
+    assert not storage.exists(stored)
+    visit = HomeVisit.unscoped.get(case=case)
+    assert (visit.visitors, visit.findings) == ("已匿名", "已匿名")

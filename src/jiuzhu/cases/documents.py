@@ -13,7 +13,7 @@ from django.db import transaction
 from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases import errors
-from jiuzhu.cases.models import Case, CaseDocument, DocumentKind
+from jiuzhu.cases.models import Case, CaseDocument, DocumentKind, HomeVisit
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
 
@@ -95,3 +95,28 @@ def case_document_add(
         new={"document": document.id, "kind": kind, "sha256": digest, "size": len(content)},
     )
     return document
+
+
+ERASED = "已匿名"
+
+
+def case_documents_erase(*, household_ids: list[int]) -> int:
+    """Retention (SECURITY.md 25): the files attached to the households' cases (ID scans,
+    authorizations, visit photos) deleted from storage once the anonymisation commits, their
+    names erased, and the home visits' free text erased; what each file was (kind, size,
+    digest) stays for the record. Inside the caller's transaction (the registry's
+    anonymisation of the same households). Returns the rows changed."""
+    documents = CaseDocument.unscoped.filter(case__household_id__in=household_ids).exclude(file="")
+    names = [name for name in documents.values_list("file", flat=True) if name]
+    changed = documents.update(original_name=ERASED, file="")
+    changed += HomeVisit.unscoped.filter(case__household_id__in=household_ids).update(
+        visitors=ERASED, findings=ERASED
+    )
+    storage = CaseDocument._meta.get_field("file").storage  # type: ignore[attr-defined]
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return changed

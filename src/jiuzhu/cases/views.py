@@ -338,7 +338,7 @@ def document(request: HttpRequest, case_id: int, document_id: int) -> HttpRespon
     """An uploaded file, only to users of the case's area; served as an attachment."""
     case = _case(case_id)
     doc = CaseDocument.objects.filter(case=case, id=document_id).first()
-    if doc is None:
+    if doc is None or not doc.file:  # unknown, or erased after the retention period
         raise Http404
     response = FileResponse(
         doc.file.open("rb"),

@@ -1,6 +1,6 @@
 """`jiuzhu retention run` (SECURITY.md 25): anonymise the households closed longer than the
-retention period, with their members, supporters and payee accounts; statistics and the
-audit chain stay. Idempotent and resumable (one transaction per chunk, already anonymised
+retention period, with their members, supporters, payee accounts and case files; statistics
+and the audit chain stay. Idempotent and resumable (one transaction per chunk, already anonymised
 households skipped); a progress bar on standard error, the JSON summary on standard output.
 """
 
@@ -43,6 +43,7 @@ def retention_run(
     from django.conf import settings
 
     from jiuzhu.benefits.accounts import payee_accounts_erase
+    from jiuzhu.cases.documents import case_documents_erase
     from jiuzhu.regions.scope import system_scope
     from jiuzhu.registry.retention import chunks, households_anonymise, retention_due
 
@@ -64,7 +65,7 @@ def retention_run(
                 for chunk in chunks(due):
                     done = households_anonymise(
                         actor="retention", household_ids=chunk, today=today,
-                        also=(payee_accounts_erase,),
+                        also=(payee_accounts_erase, case_documents_erase),
                     )  # fmt: skip
                     for key in totals:
                         totals[key] += done[key]
