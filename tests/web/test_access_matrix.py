@@ -49,6 +49,7 @@ PAGES: dict[str, str | None] = {
     "cases:letter_pdf": "case",
     "cases:verification": "case",
     "cases:verification_pdf": "case",
+    "cases:verification_adopt": "case",
     "portal:home": None,
     "portal:apply": None,
     "portal:report_change": None,
