@@ -21,7 +21,7 @@ from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.errors import ParameterError
 from jiuzhu.rules.levels import PARENT_INDEX, aggregate_to_parent, rule_wave
 from jiuzhu.rules.money import ratio_to_units, yuan_to_fen
-from jiuzhu.rules.onepass import one_pass_possible, run_one
+from jiuzhu.rules.onepass import layer_exprs, layers, one_pass_possible, run_one
 from jiuzhu.rules.params import MONEY_UNITS, ParameterSet, ParamValue, Resolved
 from jiuzhu.rules.steps import PARENT, Level, Step
 
@@ -130,6 +130,7 @@ class Engine:
 
         # one household is evaluated in one Polars pass when the catalogue allows (onepass.py)
         self.one_pass = one_pass_possible(self.steps, INPUT_COLUMNS)
+        self.layers = layers(self.steps)
 
     def compile(self, counties: Iterable[str], as_of: dt.date) -> CompiledParams:
         """Resolve every parameter the steps read, for each county, on the as-of date.
@@ -189,7 +190,12 @@ class Engine:
         household goes through the same steps in one pass (onepass.py).
         """
         if caseload.size("household") == 1 and caseload.size("member") and self.one_pass:
-            one = run_one(self.waves, caseload, self.wave_exprs(compiled), county_index)
+            wave_exprs = self.wave_exprs(compiled)
+            exprs = compiled.extras.get("one_pass")
+            if exprs is None:
+                exprs = layer_exprs(self.layers, self.waves, wave_exprs)
+                compiled.extras["one_pass"] = exprs
+            one = run_one(self.waves, caseload, wave_exprs, exprs, county_index)
             if on_step is not None:
                 for step in self.steps:
                     on_step(step)

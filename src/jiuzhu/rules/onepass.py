@@ -39,6 +39,8 @@ def one_pass_possible(steps: Sequence[Step], inputs: dict[str, dict[str, pl.Data
         names[step.level].add(step.name)
     if names["household"] & names["member"] - {"ref"}:
         return False
+    if names["supporter"] & (names["household"] | names["member"]) - {"ref", "hh"}:
+        return False
     for step in steps:
         if step.level == "household" and "ref" in step.inputs:
             return False
@@ -49,13 +51,56 @@ def one_pass_possible(steps: Sequence[Step], inputs: dict[str, dict[str, pl.Data
     return True
 
 
+def layers(steps: Sequence[Step]) -> list[list[Step]]:
+    """The household and member steps (but the sums of supporters, read before) in layers:
+    a step is in the layer after the last of those it reads, so each layer is one
+    `with_columns` on the one frame (about a dozen, where a caseload run has three dozen waves
+    of one level each)."""
+    depth: dict[str, int] = {}
+    out: list[list[Step]] = []
+    for step in steps:
+        if step.level == "supporter" or (step.kind == "aggregate" and step.level == "member"):
+            continue
+        reads = [n for n in step.inputs if n != AS_OF] if step.kind == "rule" else [step.source]
+        depth[step.name] = 1 + max((depth.get(name, 0) for name in reads), default=0)
+        while len(out) < depth[step.name]:
+            out.append([])
+        out[depth[step.name] - 1].append(step)
+    return out
+
+
+def layer_exprs(
+    layered: list[list[Step]], waves: Sequence[Sequence[Step]], wave_exprs: dict[int, list[pl.Expr]]
+) -> list[list[pl.Expr]]:
+    """Each layer's expressions: the compiled rules, sums over the household, broadcasts."""
+    rules = {
+        step.name: expr
+        for i, wave in enumerate(waves)
+        if wave[0].kind == "rule"
+        for step, expr in zip(wave, wave_exprs[i], strict=True)
+    }
+    return [
+        [
+            rules[step.name]
+            if step.kind == "rule"
+            else _household_sum(step)
+            if step.kind == "aggregate"
+            else pl.col(step.source).alias(step.name)
+            for step in layer
+        ]
+        for layer in layered
+    ]
+
+
 def run_one(
     waves: Sequence[Sequence[Step]],
     caseload: Caseload,
     wave_exprs: dict[int, list[pl.Expr]],
+    exprs: list[list[pl.Expr]],
     county_index: pl.Series,
 ) -> dict[Level, pl.DataFrame]:
-    """Every step for a caseload of one household (with at least one member)."""
+    """Every step for a caseload of one household (with at least one member): the supporters'
+    waves, then `exprs` (layer_exprs) on the members' rows."""
     county_index = county_index.alias("_cidx")
     # (one household: its row 0 repeated; Series.new_from_index runs no query, gather would)
     supporters = pl.DataFrame(
@@ -76,22 +121,16 @@ def run_one(
             *caseload.members.values(),
             county_index.new_from_index(0, size),
             *(c.new_from_index(0, size) for n, c in caseload.households.items() if n != "ref"),
+            *(
+                aggregate_to_parent(supporters, step, size)
+                for wave in waves
+                if wave[0].kind == "aggregate" and wave[0].level == "member"
+                for step in wave
+            ),
         ]
     ).lazy()
-    for i, wave in enumerate(waves):
-        first = wave[0]
-        if first.level == "supporter":
-            continue
-        if first.kind == "rule":
-            on_members = on_members.with_columns(wave_exprs[i])
-        elif first.kind == "aggregate" and first.level == "member":
-            on_members = on_members.with_columns(
-                aggregate_to_parent(supporters, step, size) for step in wave
-            )
-        elif first.kind == "aggregate":
-            on_members = on_members.with_columns(_household_sum(step) for step in wave)
-        else:
-            on_members = on_members.with_columns(pl.col(s.source).alias(s.name) for s in wave)
+    for layer in exprs:
+        on_members = on_members.with_columns(layer)
     frame = on_members.collect(engine="in-memory", optimizations=_FLAGS)
     household = pl.concat(
         [
