@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +198,27 @@ def test_deadline_counts_working_days_on_the_official_calendar() -> None:
     assert json.loads(result.stdout)["until"] == "2025-10-16"
     unknown = run("deadline", "--from", "2031-01-02", "--working-days", "3")
     assert unknown.exit_code == 2 and "2031" in unknown.stderr
+
+
+def test_a_new_process_evaluating_one_household_imports_only_what_it_needs(
+    tmp_path: Path, household: dict[str, Any]
+) -> None:
+    """`jiuzhu evaluate` of one household (issue #14: under 1 s as a new process) reads the
+    compiled parameter cache and evaluates in one Polars pass: no NumPy, pyarrow or PyYAML,
+    no cross-checks of the parameters, no Django, no Rich."""
+    path = write(tmp_path, household)
+    code = (
+        "import sys\n"
+        "from jiuzhu.cli.main import main\n"
+        f"sys.argv = ['jiuzhu', 'evaluate', {path!r}, '--as-of', '2024-06-01', '--explain']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('numpy', 'pyarrow', 'yaml', 'django', 'rich', 'jiuzhu.rules.validation')\n"
+        "sys.stderr.write(repr(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "JIUZHU_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the first run writes the cache, the second reads it
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+    assert json.loads(proc.stdout)["ref"] == "H-GZ-1"
+    assert proc.stderr == "[]"

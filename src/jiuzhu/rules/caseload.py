@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from jiuzhu.rules.engine import Caseload
 from jiuzhu.rules.household import Household
 from jiuzhu.rules.money import yuan_to_fen
 from jiuzhu.rules.regions import RegionTable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 INPUT_COLUMNS: dict[str, dict[str, pl.DataType]] = {
     "household": {
@@ -161,18 +164,18 @@ def check_dates(caseload: Caseload, as_of: dt.date) -> dict[int, tuple[str, str]
         ("unemployed_since", "is after the as-of date"),
         ("left_school_on", "is after the as-of date"),
     ):
-        bad = (m[field] > as_of).fill_null(False).to_numpy()
+        bad = (m[field] > as_of).fill_null(False)
         if bad.any():
             for hh_index, member_ref in zip(
-                m["hh"].filter(pl.Series(bad)).to_list(),
-                m["ref"].filter(pl.Series(bad)).to_list(),
-                strict=True,
+                m["hh"].filter(bad).to_list(), m["ref"].filter(bad).to_list(), strict=True
             ):
                 problems.setdefault(hh_index, (f"members[{member_ref}].{field}", message))
     return problems
 
 
 def keep_mask(n: int, drop: Sequence[int]) -> np.ndarray:
+    import numpy as np
+
     keep = np.ones(n, dtype=bool)
     if drop:
         keep[np.asarray(list(drop), dtype=np.int64)] = False

@@ -12,9 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from jiuzhu.rules.catalogue import CATALOGUE
@@ -24,6 +23,9 @@ from jiuzhu.rules.money import ratio_to_units, yuan_to_fen
 from jiuzhu.rules.onepass import layer_exprs, layers, one_pass_possible, run_one
 from jiuzhu.rules.params import MONEY_UNITS, ParameterSet, ParamValue, Resolved
 from jiuzhu.rules.steps import PARENT, Level, Step
+
+if TYPE_CHECKING:
+    import numpy as np
 
 AS_OF = "as_of"
 CACHE_SIZE = 64
@@ -55,6 +57,8 @@ class Caseload:
 
     def take(self, keep: np.ndarray) -> Caseload:
         """The caseload restricted to the households where `keep` is true, re-indexed."""
+        import numpy as np
+
         new_index = np.cumsum(keep) - 1
         mkeep = keep[self.members["hh"].to_numpy()]
         m_new_index = np.cumsum(mkeep) - 1

@@ -10,11 +10,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_mask
 from jiuzhu.rules.catalogue import CATALOGUE
@@ -29,6 +27,10 @@ from jiuzhu.rules.params import ParameterSet, Resolved, default_parameters, rend
 from jiuzhu.rules.reason import REASON_COLUMNS, reason_for
 from jiuzhu.rules.regions import UnknownRegion
 from jiuzhu.rules.steps import Level, Step
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 MONEY_OUTPUTS = (
     "dibao_urban",
@@ -83,10 +85,10 @@ class Evaluator:
             if county in compiled.errors and results[known[index]] is None:
                 ref = households[known[index]].ref
                 results[known[index]] = InputError(compiled.errors[county], ref=ref)
-        keep = np.array([results[i] is None for i in known], dtype=bool)
+        keep = [results[i] is None for i in known]
         rows = [(i, county) for i, county, k in zip(known, counties, keep, strict=True) if k]
         if rows:
-            caseload = caseload.take(keep) if not keep.all() else caseload
+            caseload = caseload if all(keep) else caseload.take(keep_mask(len(keep), _false(keep)))
             cols = self._run(caseload, compiled)
             refused = refusals(self.engine.steps, cols, compiled)
             frame = decisions_frame(self.params, cols, compiled)
@@ -140,6 +142,8 @@ class Evaluator:
         on_step: Callable[[Step], None] | None = None,
     ) -> tuple[pl.DataFrame, list[RowError]]:
         """Decisions for every household that can be decided; the others as RowErrors."""
+        import numpy as np  # (not imported by one household's evaluation: a new process)
+
         n = caseload.size("household")
         line_of = lines if lines is not None else np.arange(1, n + 1)
         errors: dict[int, str] = {}
@@ -178,7 +182,8 @@ class Evaluator:
         on_step: Callable[[Step], None] | None = None,
     ) -> dict[Level, pl.DataFrame]:
         lookup = pl.DataFrame(
-            {"county": compiled.counties, "i": np.arange(len(compiled.counties), dtype=np.int64)}
+            {"county": compiled.counties, "i": range(len(compiled.counties))},
+            schema={"county": pl.String, "i": pl.Int64},
         )
         county_index = (
             caseload.households["county"]
@@ -214,6 +219,8 @@ INPUT_CHECKS = {
 
 def _null_by_household(step: Step, cols: dict[Level, pl.DataFrame], n: int) -> np.ndarray:
     """Households where the step's value is unknown (for one of their rows)."""
+    import numpy as np
+
     frame = cols[step.level]
     nulls = frame[step.name].is_null().to_numpy()
     if step.level == "household":
@@ -235,18 +242,18 @@ def refusals(
     n = hh.height
     out: dict[int, tuple[str | None, str]] = {}
     for name, (field, why) in INPUT_CHECKS.items():
-        for i in np.flatnonzero(hh[name].fill_null(False).to_numpy()).tolist():
+        for i in hh[name].fill_null(False).arg_true().to_list():
             out[i] = (field, why)
     if not compiled.unset or n == 0:
         return out
     unknown = hh.select(pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE)).to_series()
-    rows = [i for i in np.flatnonzero(unknown.to_numpy()).tolist() if i not in out]
+    rows = [i for i in unknown.arg_true().to_list() if i not in out]
     if not rows:
         return out
     unset_names = {name for per in compiled.unset.values() for name in per}
     readers = [s for s in steps if s.kind == "rule" and unset_names & set(s.params)]
     nulls = {s.name: _null_by_household(s, cols, n) for s in readers}
-    county_of = hh["_cidx"].to_numpy()
+    county_of = hh["_cidx"].to_list()
     for i in rows:
         county = compiled.counties[int(county_of[i])]
         unset = compiled.unset.get(county, {})
@@ -260,6 +267,10 @@ def refusals(
             why += "; also unset: " + ", ".join(needed[1:])
         out[i] = (None, why)
     return out
+
+
+def _false(flags: Sequence[bool]) -> list[int]:
+    return [i for i, flag in enumerate(flags) if not flag]
 
 
 def _named(household: Household, refs: list[str] | None) -> list[str]:
@@ -303,11 +314,16 @@ def _bit_code(columns: list[str]) -> pl.Expr:
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-def _lists_by_household(values: pl.Series, hh: np.ndarray, n: int) -> pl.Series:
+def _lists_by_household(values: pl.Series, households: pl.Series, n: int) -> pl.Series:
     """One list per household (empty where none) from values sorted by household: built
-    from offsets, with no grouping and no join."""
+    from offsets, with no grouping and no join; one household's are all the values."""
+    if n == 1:  # (no NumPy, no pyarrow: what one household's evaluation imports is its time)
+        return values.implode().alias(values.name)
+    import numpy as np
+    import pyarrow as pa
+
     offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(hh, minlength=n), out=offsets[1:])
+    np.cumsum(np.bincount(households.to_numpy(), minlength=n), out=offsets[1:])
     lists = pa.ListArray.from_arrays(pa.array(offsets), values.to_arrow())
     # handed over through the Arrow C interface: Polars' pyarrow path would import
     # pyarrow.compute, a tenth of a new process's `jiuzhu evaluate`
@@ -344,11 +360,9 @@ def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
     )
     return pl.DataFrame(
         [
-            _lists_by_household(tekun["ref"].alias("tekun_members"), tekun["hh"].to_numpy(), n),
-            _lists_by_household(
-                single["ref"].alias("single_person_members"), single["hh"].to_numpy(), n
-            ),
-            _lists_by_household(difficult["employment_difficulty"], difficult["hh"].to_numpy(), n),
+            _lists_by_household(tekun["ref"].alias("tekun_members"), tekun["hh"], n),
+            _lists_by_household(single["ref"].alias("single_person_members"), single["hh"], n),
+            _lists_by_household(difficult["employment_difficulty"], difficult["hh"], n),
         ]
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import polars as pl
 
 from jiuzhu.rules.steps import PARENT, Level, Step
@@ -31,7 +30,7 @@ def rule_wave(frame: pl.DataFrame, wave: Sequence[Step], exprs: list[pl.Expr]) -
 def aggregate_to_parent(child: pl.DataFrame, step: Step, n: int) -> pl.Series:
     """An aggregate step's column for the n rows of its level, from the rows of the level below."""
     if child.height == 0:
-        return pl.Series(step.name, np.zeros(n, dtype=np.int64))
+        return pl.zeros(n, dtype=pl.Int64, eager=True).alias(step.name)
     index = child[PARENT_INDEX[CHILD[step.level]]]
     return _aggregate(child[step.source], index, n, step.how or "sum").alias(step.name)
 
@@ -42,6 +41,8 @@ def _aggregate(values: pl.Series, parent: pl.Series, n: int, how: str) -> pl.Ser
     A null child value (a rule that needed a parameter unset for its county) makes the
     parent's sum null, and its `any` null unless another child is true (Kleene logic), so
     an unknown never passes for a zero."""
+    import numpy as np  # (one household's evaluation sums in its one pass: onepass.py)
+
     idx = parent.to_numpy()
     if how == "count":
         return pl.Series(np.bincount(idx, minlength=n).astype(np.int64))

@@ -83,7 +83,7 @@ def layer_exprs(
         [
             rules[step.name]
             if step.kind == "rule"
-            else _household_sum(step)
+            else _group_sum(step)
             if step.kind == "aggregate"
             else pl.col(step.source).alias(step.name)
             for step in layer
@@ -121,12 +121,7 @@ def run_one(
             *caseload.members.values(),
             county_index.new_from_index(0, size),
             *(c.new_from_index(0, size) for n, c in caseload.households.items() if n != "ref"),
-            *(
-                aggregate_to_parent(supporters, step, size)
-                for wave in waves
-                if wave[0].kind == "aggregate" and wave[0].level == "member"
-                for step in wave
-            ),
+            *_member_sums(supporters, waves, size),
         ]
     ).lazy()
     for layer in exprs:
@@ -143,13 +138,36 @@ def run_one(
     return {"household": household, "member": frame.select(member_columns), "supporter": supporters}
 
 
+def _member_sums(
+    supporters: pl.DataFrame, waves: Sequence[Sequence[Step]], size: int
+) -> list[pl.Series]:
+    """The members' sums of their supporters' columns, as `levels.aggregate_to_parent` gives
+    them (0 where a member has none; no supporter at all: all 0), by one group_by."""
+    steps = [
+        step
+        for wave in waves
+        if wave[0].kind == "aggregate" and wave[0].level == "member"
+        for step in wave
+    ]
+    if not supporters.height:
+        return [aggregate_to_parent(supporters, step, size) for step in steps]
+    sums = supporters.group_by("member").agg(_group_sum(step) for step in steps)
+    return [
+        pl.zeros(size, dtype=sums[step.name].dtype, eager=True)
+        .alias(step.name)
+        .scatter(sums["member"], sums[step.name])
+        for step in steps
+    ]
+
+
 def _names(waves: Sequence[Sequence[Step]], level: Level) -> list[str]:
     return [step.name for wave in waves if wave[0].level == level for step in wave]
 
 
-def _household_sum(step: Step) -> pl.Expr:
-    """A member column summed over the household, as `levels.aggregate_to_parent` sums it: in
-    integers, null when a member's value is unknown; `any` in Kleene logic."""
+def _group_sum(step: Step) -> pl.Expr:
+    """A column summed over its group (the household's members in the one frame, a member's
+    supporters), as `levels.aggregate_to_parent` sums it: in integers, null when a value is
+    unknown; `any` in Kleene logic."""
     source = pl.col(step.source)
     if step.how == "count":
         return pl.len().cast(pl.Int64).alias(step.name)

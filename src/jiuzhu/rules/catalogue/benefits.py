@@ -8,7 +8,6 @@ import polars as pl
 
 from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, rule
-from jiuzhu.rules.validation import MAX_TIERS
 from jiuzhu.rules.vector import (
     add_months,
     clip_zero,
@@ -19,6 +18,8 @@ from jiuzhu.rules.vector import (
     times_ratio,
     where,
 )
+
+MAX_TIERS = 8  # the engine evaluates at most this many dibao tiers (B-01; validation.py)
 
 
 def by_method(
