@@ -199,7 +199,7 @@ class Engine:
             if exprs is None:
                 exprs = layer_exprs(self.layers, self.waves, wave_exprs)
                 compiled.extras["one_pass"] = exprs
-            one = run_one(self.waves, caseload, wave_exprs, exprs, county_index)
+            one = run_one(self.waves, caseload, wave_exprs, exprs, county_index, compiled.extras)
             if on_step is not None:
                 for step in self.steps:
                     on_step(step)

@@ -93,7 +93,7 @@ class Evaluator:
             refused = refusals(self.engine.steps, cols, compiled)
             frame = decisions_frame(self.params, cols, compiled)
             steps = explanations(in_rule_book_order(CATALOGUE), cols, compiled) if explain else []
-            reason_rows = cols["household"].select(REASON_COLUMNS).to_dicts()
+            reason_rows = cols["household"][REASON_COLUMNS].to_dicts()
             for position, ((i, county), row) in enumerate(
                 zip(rows, frame.iter_rows(named=True), strict=True)
             ):
@@ -181,15 +181,19 @@ class Evaluator:
         compiled: CompiledParams,
         on_step: Callable[[Step], None] | None = None,
     ) -> dict[Level, pl.DataFrame]:
-        lookup = pl.DataFrame(
-            {"county": compiled.counties, "i": range(len(compiled.counties))},
-            schema={"county": pl.String, "i": pl.Int64},
-        )
-        county_index = (
-            caseload.households["county"]
-            .to_frame()
-            .join(lookup, on="county", how="left", maintain_order="left")["i"]
-        )
+        n = caseload.size("household")
+        if len(compiled.counties) == 1:  # (no join: every household is of that county)
+            county_index = pl.zeros(n, dtype=pl.Int64, eager=True).alias("i")
+        else:
+            lookup = pl.DataFrame(
+                {"county": compiled.counties, "i": range(len(compiled.counties))},
+                schema={"county": pl.String, "i": pl.Int64},
+            )
+            county_index = (
+                caseload.households["county"]
+                .to_frame()
+                .join(lookup, on="county", how="left", maintain_order="left")["i"]
+            )
         return self.engine.run(caseload, compiled, county_index, on_step)
 
 
@@ -241,13 +245,18 @@ def refusals(
     hh = cols["household"]
     n = hh.height
     out: dict[int, tuple[str | None, str]] = {}
-    for name, (field, why) in INPUT_CHECKS.items():
-        for i in hh[name].fill_null(False).arg_true().to_list():
-            out[i] = (field, why)
-    if not compiled.unset or n == 0:
+    if n == 0:
         return out
-    unknown = hh.select(pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE)).to_series()
-    rows = [i for i in unknown.arg_true().to_list() if i not in out]
+    flags = hh.select(
+        *(pl.col(name).fill_null(False) for name in INPUT_CHECKS),
+        pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE).alias("_unknown"),
+    )
+    for name, (field, why) in INPUT_CHECKS.items():
+        for i in flags[name].arg_true().to_list():
+            out[i] = (field, why)
+    if not compiled.unset:
+        return out
+    rows = [i for i in flags["_unknown"].arg_true().to_list() if i not in out]
     if not rows:
         return out
     unset_names = {name for per in compiled.unset.values() for name in per}
@@ -316,9 +325,7 @@ _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 def _lists_by_household(values: pl.Series, households: pl.Series, n: int) -> pl.Series:
     """One list per household (empty where none) from values sorted by household: built
-    from offsets, with no grouping and no join; one household's are all the values."""
-    if n == 1:  # (no NumPy, no pyarrow: what one household's evaluation imports is its time)
-        return values.implode().alias(values.name)
+    from offsets, with no grouping and no join."""
     import numpy as np
     import pyarrow as pa
 
@@ -343,6 +350,14 @@ class _ArrowArray:
 def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
     """Per household: refs of 特困 members, of single-person members, and the S-04 labels."""
     labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
+    code = _bit_code(list(EMPLOYMENT_DIFFICULTY))
+    difficulty = pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(code))
+    if n == 1:  # one household's lists are all its members' (one query, no NumPy)
+        return members.select(
+            pl.col("ref").filter("is_tekun").implode().alias("tekun_members"),
+            pl.col("ref").filter("single_person_dibao").implode().alias("single_person_members"),
+            difficulty.filter(code > 0).implode().alias("employment_difficulty"),
+        )
     flagged = members.select(
         "hh",
         "ref",
@@ -412,9 +427,10 @@ def decisions_frame(
             pl.lit(_unset_lists(compiled)).gather(pl.col("_cidx")).alias("unset_parameters"),
         )
     )
-    frame = base.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).collect()
-    lists = _member_lists(cols["member"], frame.height)
-    return pl.concat([frame, lists], how="horizontal").select(OUTPUT_COLUMNS)
+    frame = base.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).collect(
+        engine="in-memory"
+    )
+    return frame.hstack(_member_lists(cols["member"], frame.height))[OUTPUT_COLUMNS]
 
 
 OUTPUT_COLUMNS = [

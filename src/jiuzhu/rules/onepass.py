@@ -14,7 +14,7 @@ same caseload, so bulk and explanation still cannot disagree (tests/rules/test_p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -98,24 +98,15 @@ def run_one(
     wave_exprs: dict[int, list[pl.Expr]],
     exprs: list[list[pl.Expr]],
     county_index: pl.Series,
+    kept: dict[str, Any],
 ) -> dict[Level, pl.DataFrame]:
     """Every step for a caseload of one household (with at least one member): the supporters'
-    waves, then `exprs` (layer_exprs) on the members' rows."""
+    waves, then `exprs` (layer_exprs) on the members' rows. `kept` holds what depends only
+    on the compiled parameters (CompiledParams.extras)."""
     county_index = county_index.alias("_cidx")
-    # (one household: its row 0 repeated; Series.new_from_index runs no query, gather would)
-    supporters = pl.DataFrame(
-        [*caseload.supporters.values(), county_index.new_from_index(0, caseload.size("supporter"))]
-    )
-    chain = supporters.lazy()
-    for i, wave in enumerate(waves):
-        if wave[0].level == "supporter":
-            if supporters.height:
-                chain = chain.with_columns(wave_exprs[i])
-            else:
-                supporters = rule_wave(supporters, wave, wave_exprs[i])
-    if supporters.height:
-        supporters = chain.collect(engine="in-memory", optimizations=_FLAGS)
+    supporters = _supporters(waves, caseload, wave_exprs, county_index, kept)
     size = caseload.size("member")
+    # (one household: its row 0 repeated; Series.new_from_index runs no query, gather would)
     on_members = pl.DataFrame(
         [
             *caseload.members.values(),
@@ -127,15 +118,37 @@ def run_one(
     for layer in exprs:
         on_members = on_members.with_columns(layer)
     frame = on_members.collect(engine="in-memory", optimizations=_FLAGS)
-    household = pl.concat(
-        [
-            pl.DataFrame([*caseload.households.values(), county_index]),
-            frame.select(_names(waves, "household")).head(1),
-        ],
-        how="horizontal",
+    # (frame[names] projects without a query, frame.select(names) plans one)
+    household = pl.DataFrame([*caseload.households.values(), county_index]).hstack(
+        frame[_names(waves, "household")].head(1).get_columns()
     )
-    member_columns = [*caseload.members, "_cidx", *_names(waves, "member")]
-    return {"household": household, "member": frame.select(member_columns), "supporter": supporters}
+    member = frame[[*caseload.members, "_cidx", *_names(waves, "member")]]
+    return {"household": household, "member": member, "supporter": supporters}
+
+
+def _supporters(
+    waves: Sequence[Sequence[Step]],
+    caseload: Caseload,
+    wave_exprs: dict[int, list[pl.Expr]],
+    county_index: pl.Series,
+    kept: dict[str, Any],
+) -> pl.DataFrame:
+    """The supporters' frame after their waves, in one query; a household without any gets
+    the typed empty frame of the compiled parameters, made once."""
+    size = caseload.size("supporter")
+    if not size and "no_supporters" in kept:
+        return kept["no_supporters"]  # type: ignore[no-any-return]
+    frame = pl.DataFrame([*caseload.supporters.values(), county_index.new_from_index(0, size)])
+    supporter_waves = [(i, w) for i, w in enumerate(waves) if w[0].level == "supporter"]
+    if not size:
+        for i, wave in supporter_waves:
+            frame = rule_wave(frame, wave, wave_exprs[i])
+        kept["no_supporters"] = frame
+        return frame
+    chain = frame.lazy()
+    for i, _ in supporter_waves:
+        chain = chain.with_columns(wave_exprs[i])
+    return chain.collect(engine="in-memory", optimizations=_FLAGS)
 
 
 def _member_sums(
