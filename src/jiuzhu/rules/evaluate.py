@@ -50,6 +50,7 @@ class Evaluator:
         self.params = params if params is not None else default_parameters()
         self.regions = self.params.regions
         self.engine = Engine(self.params)
+        self.explained = in_rule_book_order(CATALOGUE)  # the steps an explanation lists
 
     # -- one household -----------------------------------------------------------------
     def evaluate(
@@ -92,7 +93,7 @@ class Evaluator:
             cols = self._run(caseload, compiled)
             refused = refusals(self.engine.steps, cols, compiled)
             frame = decisions_frame(self.params, cols, compiled)
-            steps = explanations(in_rule_book_order(CATALOGUE), cols, compiled) if explain else []
+            steps = explanations(self.explained, cols, compiled) if explain else []
             reason_rows = cols["household"][REASON_COLUMNS].to_dicts()
             for position, ((i, county), row) in enumerate(
                 zip(rows, frame.iter_rows(named=True), strict=True)
@@ -296,8 +297,8 @@ def _ratio_units(compiled: CompiledParams, county: str, name: str) -> int | None
     return ratio_to_units(resolved.value)
 
 
-def _fen_to_decimal(name: str) -> pl.Expr:
-    return (pl.col(name).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
+def _fen_to_decimal(name: str, fen: pl.Expr) -> pl.Expr:
+    return (fen.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
 
 
 PRIMARY = pl.Enum([*CATEGORY_ORDER, "none"])
@@ -349,29 +350,19 @@ class _ArrowArray:
 
 def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
     """Per household: refs of 特困 members, of single-person members, and the S-04 labels."""
-    labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
-    code = _bit_code(list(EMPLOYMENT_DIFFICULTY))
-    difficulty = pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(code))
     if n == 1:  # one household's lists are all its members' (one query, no NumPy)
-        return members.select(
-            pl.col("ref").filter("is_tekun").implode().alias("tekun_members"),
-            pl.col("ref").filter("single_person_dibao").implode().alias("single_person_members"),
-            difficulty.filter(code > 0).implode().alias("employment_difficulty"),
-        )
+        return members.select(_one_household_lists())
     flagged = members.select(
         "hh",
         "ref",
         "is_tekun",
         "single_person_dibao",
-        _bit_code(list(EMPLOYMENT_DIFFICULTY)).alias("code"),
+        _difficulty_code().alias("code"),
     )
     tekun = flagged.filter("is_tekun")
     single = flagged.filter("single_person_dibao")
     difficult = flagged.filter(pl.col("code") > 0).select(
-        "hh",
-        pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(pl.col("code"))).alias(
-            "employment_difficulty"
-        ),
+        "hh", _difficulty(pl.col("code")).alias("employment_difficulty")
     )
     return pl.DataFrame(
         [
@@ -382,12 +373,42 @@ def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
     )
 
 
+def _difficulty_code() -> pl.Expr:
+    """A member's S-04 flags as a bit code."""
+    return _bit_code(list(EMPLOYMENT_DIFFICULTY))
+
+
+def _difficulty(code: pl.Expr) -> pl.Expr:
+    """A member's S-04 record: (member, categories) from the bit code of its flags."""
+    labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
+    return pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(code))
+
+
+@cache
+def _one_household_lists() -> list[pl.Expr]:
+    code = _difficulty_code()
+    return [
+        pl.col("ref").filter("is_tekun").implode().alias("tekun_members"),
+        pl.col("ref").filter("single_person_dibao").implode().alias("single_person_members"),
+        _difficulty(code).filter(code > 0).implode().alias("employment_difficulty"),
+    ]
+
+
 def decisions_frame(
     params: ParameterSet, cols: dict[Level, pl.DataFrame], compiled: CompiledParams
 ) -> pl.DataFrame:
     """One row per household in the decision format; money as Decimal(18, 2).
 
     The same code serves one household and a caseload."""
+    exprs = compiled.extras.get("decisions")
+    if exprs is None:
+        exprs = compiled.extras["decisions"] = _decision_exprs(params, compiled)
+    frame = cols["household"].lazy().select(exprs).collect(engine="in-memory")
+    return frame.hstack(_member_lists(cols["member"], frame.height))[OUTPUT_COLUMNS]
+
+
+def _decision_exprs(params: ParameterSet, compiled: CompiledParams) -> list[pl.Expr]:
+    """The household columns of the decisions, for the compiled parameters (built once)."""
     flags = {
         "tekun": pl.col("tekun_count") > 0,
         "dibao": pl.col("dibao_household") | (pl.col("single_person_count") > 0),
@@ -402,35 +423,33 @@ def decisions_frame(
     primary = pl.col("primary_category").cast(PRIMARY)
     urban = compiled.series["dibao_standard_urban"]
     rural = compiled.series["dibao_standard_rural"]
-    base = (
-        cols["household"]
-        .lazy()
-        .select(
-            "ref",
-            "region",
-            pl.lit(compiled.as_of).alias("as_of"),
-            pl.lit(urban).gather(pl.col("_cidx")).alias("dibao_urban"),
-            pl.lit(rural).gather(pl.col("_cidx")).alias("dibao_rural"),
-            pl.col("dibao_standard").alias("dibao"),
-            "low_income_line",
-            pl.col("tekun_standard").alias("tekun"),
-            "per_capita_income",
-            pl.lit(categories).gather(code).alias("categories"),
-            primary,
-            "monthly_benefit",
-            "gradual_exit_until",
-            pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
-            # specialized aid by (county, layer): a small table, gathered by position
-            pl.lit(aid_lists)
-            .gather(pl.col("_cidx") * per_county + primary.to_physical())
-            .alias("specialized_aid"),
-            pl.lit(_unset_lists(compiled)).gather(pl.col("_cidx")).alias("unset_parameters"),
-        )
-    )
-    frame = base.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).collect(
-        engine="in-memory"
-    )
-    return frame.hstack(_member_lists(cols["member"], frame.height))[OUTPUT_COLUMNS]
+    money = set(MONEY_OUTPUTS)
+    columns = [
+        pl.col("ref"),
+        pl.col("region"),
+        pl.lit(compiled.as_of).alias("as_of"),
+        pl.lit(urban).gather(pl.col("_cidx")).alias("dibao_urban"),
+        pl.lit(rural).gather(pl.col("_cidx")).alias("dibao_rural"),
+        pl.col("dibao_standard").alias("dibao"),
+        pl.col("low_income_line"),
+        pl.col("tekun_standard").alias("tekun"),
+        pl.col("per_capita_income"),
+        pl.lit(categories).gather(code).alias("categories"),
+        primary,
+        pl.col("monthly_benefit"),
+        pl.col("gradual_exit_until"),
+        pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
+        # specialized aid by (county, layer): a small table, gathered by position
+        pl.lit(aid_lists)
+        .gather(pl.col("_cidx") * per_county + primary.to_physical())
+        .alias("specialized_aid"),
+        pl.lit(_unset_lists(compiled)).gather(pl.col("_cidx")).alias("unset_parameters"),
+    ]
+    return [_fen_to_decimal(c, e) if c in money else e for c, e in _named_exprs(columns)]
+
+
+def _named_exprs(exprs: list[pl.Expr]) -> list[tuple[str, pl.Expr]]:
+    return [(e.meta.output_name(), e) for e in exprs]
 
 
 OUTPUT_COLUMNS = [
