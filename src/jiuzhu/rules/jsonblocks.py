@@ -12,6 +12,7 @@ import contextlib
 import os
 import queue
 import re
+import struct
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from jiuzhu.rules.jsonrows import ARROW_SCHEMA
@@ -29,21 +31,20 @@ AHEAD = 24  # blocks read (and parsed, or being parsed) ahead of the consumer
 PARSERS = max(1, min(4, os.cpu_count() or 1))  # threads parsing blocks side by side
 # a number with an exponent: pyarrow would read "1e2" as 100, the model refuses an amount
 # written so (money.parse_yuan); lines that hold one go to the model
-EXPONENT = re.compile(rb"[0-9.][eE][+-]?[0-9]")
-# a test at memchr speed that is true wherever EXPONENT matches (re scans a block about as
-# slowly as pyarrow parses it): digits and `.` become 0, e and E become e, signs go, every
-# other byte becomes x; then 0e0 is every [0-9.][eE][+-]?[0-9] and a few lookalikes (8e.5),
-# which only send their lines to the model, the reference, as an exponent does
-_EXPONENT_CLASSES = bytes(
-    ord("0") if chr(i) in "0123456789." else ord("e") if chr(i) in "eE" else ord("x")
-    for i in range(256)
-)
+EXPONENT = r"[0-9.][eE][+-]?[0-9]"
+_EXPONENT = re.compile(EXPONENT.encode())
 _PARSE = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="ignore")
 
 
 def has_exponent(data: bytes | memoryview) -> bool:
-    """Whether the text may hold a number with an exponent: true wherever EXPONENT matches."""
-    return b"0e0" in bytes(data).translate(_EXPONENT_CLASSES, b"+-")
+    """Whether the text matches EXPONENT: by RE2 over a block (Python's re scanned one as
+    slowly as pyarrow parses it, holding the GIL), by re over a line."""
+    if len(data) < 4096:
+        return _EXPONENT.search(data) is not None
+    text = pa.py_buffer(data)
+    offsets = pa.py_buffer(struct.pack("<qq", 0, len(data)))
+    one = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, offsets, text])
+    return bool(pc.match_substring_regex(one, EXPONENT)[0].as_py())
 
 
 def parse(data: bytes | memoryview, lines: int, *, ascii: bool = False) -> pa.Table | None:
