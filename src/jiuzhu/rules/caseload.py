@@ -160,21 +160,38 @@ def from_households(households: Sequence[Household], regions: RegionTable) -> Ca
     return Caseload(_columns("household", hh), _columns("member", mm), _columns("supporter", ss))
 
 
+DATE_FIELDS = ("birth_date", "unemployed_since", "left_school_on")
+
+
 def check_dates(caseload: Caseload, as_of: dt.date) -> dict[int, tuple[str, str]]:
     """Households whose members' dates make no sense on the as-of date: index → (field, why)."""
     m = caseload.members
     problems: dict[int, tuple[str, str]] = {}
-    fields = ("birth_date", "unemployed_since", "left_school_on")
-    late = pl.DataFrame([m[f] for f in fields]).select(
-        (pl.col(f) > as_of).fill_null(False) for f in fields
+    late = pl.DataFrame([m[f] for f in DATE_FIELDS]).select(
+        (pl.col(f) > as_of).fill_null(False) for f in DATE_FIELDS
     )
-    for field in fields:
+    for field in DATE_FIELDS:
         bad = late[field]
         if bad.any():
             for hh_index, member_ref in zip(
                 m["hh"].filter(bad).to_list(), m["ref"].filter(bad).to_list(), strict=True
             ):
                 problems.setdefault(hh_index, (f"members[{member_ref}].{field}", AFTER_AS_OF))
+    return problems
+
+
+def late_dates(households: Sequence[Household], as_of: dt.date) -> dict[int, tuple[str, str]]:
+    """check_dates read from the models (a few households: no query), with the same result."""
+    problems: dict[int, tuple[str, str]] = {}
+    for field in DATE_FIELDS:
+        for index, household in enumerate(households):
+            if index in problems:
+                continue
+            for member in household.members:
+                day = getattr(member, field)
+                if day is not None and day > as_of:
+                    problems[index] = (f"members[{member.ref}].{field}", AFTER_AS_OF)
+                    break
     return problems
 
 
@@ -187,4 +204,11 @@ def keep_mask(n: int, drop: Sequence[int]) -> np.ndarray:
     return keep
 
 
-__all__ = ["INPUT_COLUMNS", "RowError", "check_dates", "from_households", "keep_mask"]
+__all__ = [
+    "INPUT_COLUMNS",
+    "RowError",
+    "check_dates",
+    "from_households",
+    "keep_mask",
+    "late_dates",
+]

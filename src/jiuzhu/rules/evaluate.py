@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_mask
+from jiuzhu.rules.caseload import (
+    RowError,
+    check_dates,
+    from_households,
+    keep_mask,
+    late_dates,
+)
 from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.catalogue.classification import CATEGORY_ORDER
 from jiuzhu.rules.catalogue.employment import EMPLOYMENT_DIFFICULTY
@@ -78,7 +84,7 @@ class Evaluator:
             except UnknownRegion as exc:
                 results[i] = InputError(str(exc), ref=household.ref, field="region")
         caseload = from_households([households[i] for i in known], self.regions)
-        for index, (field, why) in check_dates(caseload, as_of).items():
+        for index, (field, why) in late_dates([households[i] for i in known], as_of).items():
             results[known[index]] = InputError(why, ref=households[known[index]].ref, field=field)
         compiled = self.engine.compile(caseload.households["county"].unique().to_list(), as_of)
         counties = caseload.households["county"].to_list()
@@ -91,8 +97,8 @@ class Evaluator:
         if rows:
             caseload = caseload if all(keep) else caseload.take(keep_mask(len(keep), _false(keep)))
             cols = self._run(caseload, compiled)
-            refused = refusals(self.engine.steps, cols, compiled)
-            frame = decisions_frame(self.params, cols, compiled)
+            frame, flags = decisions_and_flags(self.params, cols, compiled)
+            refused = refusals(self.engine.steps, cols, compiled, flags)
             steps = explanations(self.explained, cols, compiled) if explain else []
             reason_rows = cols["household"][REASON_COLUMNS].to_dicts()
             for position, ((i, county), row) in enumerate(
@@ -163,8 +169,8 @@ class Evaluator:
             kept = np.flatnonzero(keep)
             caseload = caseload.take(keep)
         cols = self._run(caseload, compiled, on_step)
-        frame = decisions_frame(self.params, cols, compiled)
-        refused = refusals(self.engine.steps, cols, compiled)
+        frame, flags = decisions_and_flags(self.params, cols, compiled)
+        refused = refusals(self.engine.steps, cols, compiled, flags)
         if refused:
             for position, (where, why) in refused.items():
                 errors[int(kept[position])] = f"{where}: {why}" if where else why
@@ -235,23 +241,25 @@ def _null_by_household(step: Step, cols: dict[Level, pl.DataFrame], n: int) -> n
 
 
 def refusals(
-    steps: Sequence[Step], cols: dict[Level, pl.DataFrame], compiled: CompiledParams
+    steps: Sequence[Step],
+    cols: dict[Level, pl.DataFrame],
+    compiled: CompiledParams,
+    flags: pl.DataFrame | None = None,
 ) -> dict[int, tuple[str | None, str]]:
     """Households of a run that cannot be decided, by row: (field, why).
 
     An input check of the rules (e.g. B-03's date), or a decisive figure left unknown by a
     parameter that has no value for the household's county on the as-of date — named, with
     every other unset parameter the decision needed. A parameter the decision did not need
-    blocks nothing (P-01, P-02)."""
+    blocks nothing (P-01, P-02). `flags`: the household columns of REFUSAL_FLAGS, when the
+    decisions' query computed them already."""
     hh = cols["household"]
     n = hh.height
     out: dict[int, tuple[str | None, str]] = {}
     if n == 0:
         return out
-    flags = hh.select(
-        *(pl.col(name).fill_null(False) for name in INPUT_CHECKS),
-        pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE).alias("_unknown"),
-    )
+    if flags is None:
+        flags = hh.select(REFUSAL_FLAGS)
     for name, (field, why) in INPUT_CHECKS.items():
         for i in flags[name].arg_true().to_list():
             out[i] = (field, why)
@@ -277,6 +285,12 @@ def refusals(
             why += "; also unset: " + ", ".join(needed[1:])
         out[i] = (None, why)
     return out
+
+
+REFUSAL_FLAGS = [
+    *(pl.col(name).fill_null(False) for name in INPUT_CHECKS),
+    pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE).alias("_unknown"),
+]
 
 
 def _false(flags: Sequence[bool]) -> list[int]:
@@ -400,11 +414,23 @@ def decisions_frame(
     """One row per household in the decision format; money as Decimal(18, 2).
 
     The same code serves one household and a caseload."""
+    return decisions_and_flags(params, cols, compiled)[0]
+
+
+def decisions_and_flags(
+    params: ParameterSet, cols: dict[Level, pl.DataFrame], compiled: CompiledParams
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The decisions frame, and the REFUSAL_FLAGS of its households from the same query."""
     exprs = compiled.extras.get("decisions")
     if exprs is None:
-        exprs = compiled.extras["decisions"] = _decision_exprs(params, compiled)
+        exprs = compiled.extras["decisions"] = [
+            *_decision_exprs(params, compiled),
+            *REFUSAL_FLAGS,
+        ]
     frame = cols["household"].lazy().select(exprs).collect(engine="in-memory")
-    return frame.hstack(_member_lists(cols["member"], frame.height))[OUTPUT_COLUMNS]
+    flags = frame[[e.meta.output_name() for e in REFUSAL_FLAGS]]
+    lists = _member_lists(cols["member"], frame.height)
+    return frame.hstack(lists.get_columns())[OUTPUT_COLUMNS], flags
 
 
 def _decision_exprs(params: ParameterSet, compiled: CompiledParams) -> list[pl.Expr]:
