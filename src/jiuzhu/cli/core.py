@@ -92,7 +92,7 @@ def evaluate_bulk(
             "--chunk",
             min=1,
             help="Households evaluated at a time, bounding memory (default: 500,000 from"
-            " Parquet, 250,000 from JSON Lines).",
+            " Parquet, 125,000 from JSON Lines).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
