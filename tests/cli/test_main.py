@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +198,96 @@ def test_deadline_counts_working_days_on_the_official_calendar() -> None:
     assert json.loads(result.stdout)["until"] == "2025-10-16"
     unknown = run("deadline", "--from", "2031-01-02", "--working-days", "3")
     assert unknown.exit_code == 2 and "2031" in unknown.stderr
+
+
+def test_a_new_process_evaluating_one_household_imports_only_what_it_needs(
+    tmp_path: Path, household: dict[str, Any]
+) -> None:
+    """`jiuzhu evaluate` of one household (issue #14: under 1 s as a new process) reads the
+    compiled parameter cache and evaluates in one Polars pass: no NumPy, pyarrow or PyYAML,
+    no cross-checks of the parameters, no Django, no Rich, not even Typer."""
+    path = write(tmp_path, household)
+    code = (
+        "import sys\n"
+        "from jiuzhu.cli.main import main\n"
+        f"sys.argv = ['jiuzhu', 'evaluate', {path!r}, '--as-of', '2024-06-01', '--explain']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('numpy', 'pyarrow', 'yaml', 'django', 'rich', 'typer',"
+        " 'jiuzhu.rules.validation')\n"
+        "sys.stderr.write(repr(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "JIUZHU_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the first run writes the cache, the second reads it
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+    assert json.loads(proc.stdout)["ref"] == "H-GZ-1"
+    assert proc.stderr == "[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["FILE"],
+        ["FILE", "--explain"],
+        ["--as-of", "2024-06-01", "FILE"],
+        ["--explain", "FILE", "--as-of=2023-06-01"],
+        ["FILE", "--as-of", "2024-13-01"],
+        ["FILE", "--as-of="],
+        ["MISSING", "--as-of", "2024-06-01"],
+        ["NOT_JSON", "--as-of", "2024-06-01"],
+        ["NO_MEMBERS", "--as-of", "2024-06-01"],
+        ["FUTURE_BIRTH", "--as-of", "2024-06-01"],
+    ],
+)
+def test_a_plain_evaluate_without_typer_prints_what_the_typer_command_prints(
+    tmp_path: Path,
+    household: dict[str, Any],
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`jiuzhu evaluate FILE [--as-of D] [--explain]` runs without Typer (evaluate_one.py):
+    the same decision on standard output, the same one-line refusal and exit code 2."""
+    from jiuzhu.cli import evaluate_one
+
+    files = {
+        "FILE": write(tmp_path, household),
+        "MISSING": str(tmp_path / "missing.json"),
+        "NOT_JSON": str(tmp_path / "bad.json"),
+        "NO_MEMBERS": write(tmp_path, {**household, "members": []}, "none.json"),
+        "FUTURE_BIRTH": write(
+            tmp_path,
+            {**household, "members": [{**household["members"][0], "birth_date": "2030-01-01"}]},
+            "future.json",
+        ),
+    }
+    (tmp_path / "bad.json").write_text("{not json", "utf-8")
+    argv = [files.get(a, a) for a in args]
+    plain = evaluate_one.plain_arguments(argv)
+    assert plain is not None
+    code = evaluate_one.run(*plain)
+    fast = capsys.readouterr()
+    typed = run("evaluate", *argv)
+    assert (code, fast.out) == (typed.exit_code, typed.stdout)
+    assert fast.err == typed.stderr
+    assert code == (0 if fast.out else 2)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--help"],
+        ["a.json", "b.json"],
+        ["a.json", "--as-of"],
+        ["a.json", "--as-of", "2024-06-01", "--as-of", "2024-06-02"],
+        ["a.json", "--explain", "--explain"],
+        ["a.json", "--unknown"],
+        ["-x"],
+        ["--", "a.json"],
+    ],
+)
+def test_anything_but_a_plain_evaluate_goes_to_typer(args: list[str]) -> None:
+    from jiuzhu.cli import evaluate_one
+
+    assert evaluate_one.plain_arguments(args) is None

@@ -105,3 +105,31 @@ def test_tier_lists_of_different_lengths_are_refused(tmp_path: Path) -> None:
     broken = TIER.replace("[0.25, 0.6, 1]", "[0.25, 0.6]")
     with pytest.raises(ParameterError, match=r"150000/method.yaml.*3 floors but 2 shares"):
         evaluator_with(tmp_path, broken)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [("half_up", "680.00"), ("up", "680.00"), ("down", "679.00")]
+)
+def test_rounding_set_for_one_province_applies_there_only_in_a_mixed_batch(
+    tmp_path: Path, mode: str, expected: str
+) -> None:
+    """B-05 per jurisdiction: run together with a Guangzhou household (rounded to the fen), the
+    IM household's 679.50 is rounded to the yuan in IM's mode; each decision is the one it
+    gets alone (a rounding shared by a whole run is planned as that rounding only)."""
+    only_rounding = "rounding_unit:" + TIER.split("rounding_unit:")[1]
+    mode_yaml = f"""
+rounding_mode:
+  description: mode
+  unit: enum
+  choices: [half_up, up, down]
+  reference: {{document: test}}
+  values: [{{from: 2021-09-18, value: {mode}}}]
+"""
+    evaluator = evaluator_with(tmp_path, only_rounding + mode_yaml)
+    guangzhou = {**household("1000.55"), "ref": "GZ-1", "region": "440106"}
+    guangzhou["members"] = guangzhou["members"][:1]
+    both = [parse_household(household("1000.50")), parse_household(guangzhou)]
+    together = evaluator.evaluate_many(both, AS_OF)
+    alone = [evaluator.evaluate(h, AS_OF) for h in both]
+    assert together == alone
+    assert [d["monthly_benefit"] for d in together] == [expected, "237.45"]  # type: ignore[index]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiuzhu.rules import jsonlines
+from jiuzhu.rules import jsonblocks, jsonlines
 from jiuzhu.rules.bulk import run_bulk
 from jiuzhu.rules.caseload import RowError, from_households
 from jiuzhu.rules.evaluate import Evaluator
@@ -112,7 +112,7 @@ def test_every_line_gets_the_row_the_model_gives_it(
 ) -> None:
     """Malformed lines, blank lines, wrong types, lenient forms the model accepts, nulls,
     a block boundary or a chunk boundary anywhere: the rows are the model's, line by line."""
-    monkeypatch.setattr(jsonlines, "BLOCK_BYTES", block)
+    monkeypatch.setattr(jsonblocks, "BLOCK_BYTES", block)
     text = caseload_text(household)
     source = tmp_path / "in.jsonl"
     source.write_bytes(text)
@@ -126,6 +126,17 @@ def test_every_line_gets_the_row_the_model_gives_it(
     assert all(ref.startswith("G-") for ref in decisions["ref"])
     assert {"G-number", "G-grade-string", "G-nulls-are-defaults", "G-crlf"} <= set(decisions["ref"])
     assert summary.households == len(expected) + len(expected_errors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=24) | st.text('0123456789.eE+-x" :,{}', max_size=24).map(str.encode))
+def test_a_block_with_an_exponent_anywhere_goes_to_the_model(text: bytes) -> None:
+    """A line or a whole block with a number with an exponent goes to the model: the block's
+    scan (RE2) finds exactly what Python's re finds in a line."""
+    found = re.search(jsonblocks.EXPONENT.encode(), text) is not None
+    assert jsonblocks.has_exponent(text) == found
+    padded = b" " * 5000 + text + b" " * 5000
+    assert jsonblocks.has_exponent(memoryview(b"{" + padded + b"}")[1:-1]) == found
 
 
 def test_json_lines_and_parquet_of_the_same_households_give_identical_decisions(

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiuzhu.rules.bulk import read_jsonl
+from jiuzhu.rules.caseload import check_dates, from_households, late_dates
 from jiuzhu.rules.errors import InputError
 from jiuzhu.rules.evaluate import Evaluator, decision_json
 from jiuzhu.rules.household import parse_household
@@ -159,3 +160,18 @@ def test_more_spending_never_raises_income_and_above_the_ceiling_changes_nothing
     cap = Decimal(_step(after, "dibao_standard"))  # the largest cap: 1 × the standard
     deducted = Decimal(_step(after, "rigid_deduction"))
     assert deducted <= cap * 2  # medical ≤ 1 ×, schooling and disability ≤ 0.5 × each
+
+
+@SETTINGS
+@given(
+    raws=st.lists(households(), min_size=1, max_size=4),
+    as_of=st.sampled_from([dt.date(2016, 1, 1), dt.date(2020, 6, 1), *AS_OF_DATES]),
+)
+def test_dates_after_the_as_of_date_are_found_alike_in_models_and_columns(
+    evaluator: Evaluator, raws: list[dict[str, Any]], as_of: dt.date
+) -> None:
+    """A batch of cases checks its models' dates (no query); a caseload checks its columns:
+    the same household, field and member either way."""
+    parsed = [parse_household(r) for r in raws]
+    columns = check_dates(from_households(parsed, evaluator.regions), as_of)
+    assert late_dates(parsed, as_of) == columns

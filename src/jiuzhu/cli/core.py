@@ -3,13 +3,13 @@
 Every error a user can cause exits with code 2 and one line naming the field and the
 household ref — never a traceback. The JSON printed is the public contract of docs/cli.md.
 This module imports neither Django nor Rich nor the platform commands (main.py adds those):
-`jiuzhu evaluate` of one household runs in a new process, where imports are most of its time.
+`jiuzhu evaluate` of one household runs in a new process, where imports are most of its time
+(a plain `jiuzhu evaluate FILE` does not even import this module: evaluate_one.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from jiuzhu.cli import evaluate_one
+from jiuzhu.cli.evaluate_one import USAGE_ERROR, Refused, emit
 from jiuzhu.rules.errors import RulesError
 
 if TYPE_CHECKING:
-    from rich.console import Console
     from rich.progress import Progress
 
 app = typer.Typer(
@@ -39,35 +40,19 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(synth_app, name="synth")
 app.add_typer(rules_app, name="rules")
 
-USAGE_ERROR = 2
-
-
-def stderr_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True)
+__all__ = ["USAGE_ERROR", "app", "emit", "fail", "parse_as_of"]
 
 
 def fail(message: str) -> NoReturn:
-    from rich.markup import escape
-
-    stderr_console().print(
-        f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True
-    )
+    evaluate_one.error(message)
     raise typer.Exit(USAGE_ERROR)
 
 
-def emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
 def parse_as_of(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of: {value!r} is not a date YYYY-MM-DD")
+        return evaluate_one.as_of_date(value)
+    except Refused as exc:
+        fail(exc.message)
 
 
 AsOf = Annotated[
@@ -84,24 +69,10 @@ def evaluate(
     ] = False,
 ) -> None:
     """Evaluate one household and print the decision as JSON."""
-    from jiuzhu.rules.evaluate import Evaluator
-    from jiuzhu.rules.household import loads_json, parse_household
-
-    day = parse_as_of(as_of)
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}")
-    try:
-        raw = loads_json(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{file}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
-    try:
-        household = parse_household(raw)
-        decision = Evaluator().evaluate(household, day, explain=explain)
-    except RulesError as exc:
-        fail(str(exc))
-    emit(decision)
+        emit(evaluate_one.decide(file, as_of, explain))
+    except Refused as exc:
+        fail(exc.message)
 
 
 @app.command("evaluate-bulk")
@@ -121,7 +92,7 @@ def evaluate_bulk(
             "--chunk",
             min=1,
             help="Households evaluated at a time, bounding memory (default: 500,000 from"
-            " Parquet, 250,000 from JSON Lines).",
+            " Parquet, 125,000 from JSON Lines).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,

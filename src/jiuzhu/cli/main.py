@@ -1,17 +1,18 @@
 """The `jiuzhu` command: the rules commands (core.py) and the platform's (Django) commands.
 
 The platform commands are added only when one of them (or the help) is asked for: a rules
-command such as `jiuzhu evaluate` then imports neither them nor Django nor Rich.
+command such as `jiuzhu evaluate` then imports neither them nor Django nor Rich; a plain
+`jiuzhu evaluate FILE` (the command run once per household) not even Typer (evaluate_one.py).
 """
 
 from __future__ import annotations
 
 import sys
 from functools import cache
+from typing import TYPE_CHECKING
 
-import typer
-
-from jiuzhu.cli import core
+if TYPE_CHECKING:
+    import typer
 
 RULES_COMMANDS = frozenset(
     {
@@ -32,6 +33,7 @@ RULES_COMMANDS = frozenset(
 @cache
 def full_app() -> typer.Typer:
     """Every command: the rules commands and the platform's."""
+    from jiuzhu.cli import core
     from jiuzhu.cli.adjust import adjust_app
     from jiuzhu.cli.monitor import monitor_app
     from jiuzhu.cli.payments import payments_app
@@ -68,5 +70,17 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:  # pragma: no cover - console entry
-    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    (core.app if command in RULES_COMMANDS else full_app())()
+    args = sys.argv[1:]
+    if args[:1] == ["evaluate"]:
+        from jiuzhu.cli import evaluate_one
+
+        plain = evaluate_one.plain_arguments(args[1:])
+        if plain is not None:
+            sys.exit(evaluate_one.run(*plain))
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command in RULES_COMMANDS:
+        from jiuzhu.cli.core import app
+
+        app()
+    else:
+        full_app()()

@@ -12,16 +12,20 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.errors import ParameterError
+from jiuzhu.rules.levels import PARENT_INDEX, aggregate_to_parent, rule_wave
 from jiuzhu.rules.money import ratio_to_units, yuan_to_fen
+from jiuzhu.rules.onepass import layer_exprs, layers, one_pass_possible, run_one
 from jiuzhu.rules.params import MONEY_UNITS, ParameterSet, ParamValue, Resolved
 from jiuzhu.rules.steps import PARENT, Level, Step
+
+if TYPE_CHECKING:
+    import numpy as np
 
 AS_OF = "as_of"
 CACHE_SIZE = 64
@@ -32,7 +36,6 @@ REQUIRED_PARAMETERS = (
     "tekun_standard_urban",
     "tekun_standard_rural",
 )
-PARENT_INDEX: dict[Level, str] = {"member": "hh", "supporter": "member"}
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Caseload:
 
     def take(self, keep: np.ndarray) -> Caseload:
         """The caseload restricted to the households where `keep` is true, re-indexed."""
+        import numpy as np
+
         new_index = np.cumsum(keep) - 1
         mkeep = keep[self.members["hh"].to_numpy()]
         m_new_index = np.cumsum(mkeep) - 1
@@ -125,6 +130,11 @@ class Engine:
         self._cache: OrderedDict[tuple[tuple[str, ...], dt.date], CompiledParams] = OrderedDict()
         names = {p for s in self.steps for p in s.params}
         self.param_names = sorted(names)
+        from jiuzhu.rules.caseload import INPUT_COLUMNS  # (caseload.py imports this module)
+
+        # one household is evaluated in one Polars pass when the catalogue allows (onepass.py)
+        self.one_pass = one_pass_possible(self.steps, INPUT_COLUMNS)
+        self.layers = layers(self.steps)
 
     def compile(self, counties: Iterable[str], as_of: dt.date) -> CompiledParams:
         """Resolve every parameter the steps read, for each county, on the as-of date.
@@ -180,8 +190,20 @@ class Engine:
 
         Rule steps of one level and one dependency depth are independent, so each such wave
         is one `with_columns` that Polars runs in parallel; aggregation to the parent and
-        broadcast to the children are exact integer NumPy operations between waves.
+        broadcast to the children are exact integer NumPy operations between waves. One
+        household goes through the same steps in one pass (onepass.py).
         """
+        if caseload.size("household") == 1 and caseload.size("member") and self.one_pass:
+            wave_exprs = self.wave_exprs(compiled)
+            exprs = compiled.extras.get("one_pass")
+            if exprs is None:
+                exprs = layer_exprs(self.layers, self.waves, wave_exprs)
+                compiled.extras["one_pass"] = exprs
+            one = run_one(self.waves, caseload, wave_exprs, exprs, county_index, compiled.extras)
+            if on_step is not None:
+                for step in self.steps:
+                    on_step(step)
+            return one
         frames: dict[Level, pl.DataFrame] = {
             "household": pl.DataFrame(caseload.households).with_columns(_cidx=county_index),
             "member": pl.DataFrame(caseload.members).with_columns(
@@ -191,42 +213,18 @@ class Engine:
                 _cidx=county_index.gather(caseload.supporters["hh"])
             ),
         }
-        if not compiled.wave_exprs:
-            params = {name: _param_expr(compiled.series[name]) for name in self.param_names}
-            for i, wave in enumerate(self.waves):
-                if wave[0].kind == "rule":
-                    compiled.wave_exprs[i] = [
-                        _call(step, compiled.as_of, params).alias(step.name) for step in wave
-                    ]
+        wave_exprs = self.wave_exprs(compiled)
         for i, wave in enumerate(self.waves):
             first = wave[0]
             level = first.level
             if first.kind == "rule":
-                if frames[level].height == 0:
-                    # an empty level (no supporters at all; no household left in a chunk):
-                    # nothing to compute, but each column gets its type from its expression
-                    # on the empty frame, so what reads it later works on no rows too
-                    empty = frames[level].clear()
-                    try:
-                        frames[level] = empty.with_columns(compiled.wave_exprs[i])
-                    except pl.exceptions.PolarsError:
-                        frames[level] = empty.with_columns(
-                            pl.lit(None).alias(step.name) for step in wave
-                        )
-                else:
-                    frames[level] = frames[level].with_columns(compiled.wave_exprs[i])
+                frames[level] = rule_wave(frames[level], wave, wave_exprs[i])
             elif first.kind == "aggregate":
                 child: Level = next(lv for lv, par in PARENT.items() if par == level)
                 n = frames[level].height
-                if frames[child].height == 0:
-                    zeros = pl.Series(np.zeros(n, dtype=np.int64))
-                    frames[level] = frames[level].with_columns(zeros.alias(s.name) for s in wave)
-                else:
-                    idx = frames[child][PARENT_INDEX[child]]
-                    frames[level] = frames[level].with_columns(
-                        _aggregate(frames[child][s.source], idx, n, s.how or "sum").alias(s.name)
-                        for s in wave
-                    )
+                frames[level] = frames[level].with_columns(
+                    aggregate_to_parent(frames[child], s, n) for s in wave
+                )
             else:
                 idx = frames[level][PARENT_INDEX[level]]
                 parent = frames[PARENT[level]]
@@ -237,6 +235,17 @@ class Engine:
                 for step in wave:
                     on_step(step)
         return frames
+
+    def wave_exprs(self, compiled: CompiledParams) -> dict[int, list[pl.Expr]]:
+        """Each rule wave's expressions for the run's parameters, built once and kept."""
+        if not compiled.wave_exprs:
+            params = {name: _param_expr(compiled.series[name]) for name in self.param_names}
+            for i, wave in enumerate(self.waves):
+                if wave[0].kind == "rule":
+                    compiled.wave_exprs[i] = [
+                        _call(step, compiled.as_of, params).alias(step.name) for step in wave
+                    ]
+        return compiled.wave_exprs
 
 
 def _param_expr(values: pl.Series) -> pl.Expr:
@@ -269,31 +278,6 @@ def make_waves(steps: list[Step]) -> list[list[Step]]:
         key = (depth[(step.level, step.name)], step.level, step.kind)
         groups.setdefault(key, []).append(step)
     return [groups[k] for k in sorted(groups)]
-
-
-def _aggregate(values: pl.Series, parent: pl.Series, n: int, how: str) -> pl.Series:
-    """Sum, any or count of child rows per parent row, exactly, in integers.
-
-    A null child value (a rule that needed a parameter unset for its county) makes the
-    parent's sum null, and its `any` null unless another child is true (Kleene logic), so
-    an unknown never passes for a zero."""
-    idx = parent.to_numpy()
-    if how == "count":
-        return pl.Series(np.bincount(idx, minlength=n).astype(np.int64))
-    nulls = values.null_count()
-    unknown = np.bincount(idx[values.is_null().to_numpy()], minlength=n) > 0 if nulls else None
-    if values.dtype == pl.Boolean:
-        hits = np.bincount(idx[values.fill_null(False).to_numpy()], minlength=n).astype(np.int64)
-        out_b = pl.Series(hits > 0) if how == "any" else pl.Series(hits)
-        if unknown is None:
-            return out_b
-        mask = unknown & (hits == 0) if how == "any" else unknown
-        return out_b.scatter(np.flatnonzero(mask), None)
-    out = np.zeros(n, dtype=np.int64)
-    np.add.at(out, idx, values.fill_null(0).to_numpy().astype(np.int64, copy=False))
-    if unknown is None:
-        return pl.Series(out)
-    return pl.Series(out).scatter(np.flatnonzero(unknown), None)
 
 
 def order_steps(steps: list[Step]) -> list[Step]:

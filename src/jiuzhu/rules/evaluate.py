@@ -10,13 +10,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from jiuzhu.rules.caseload import RowError, check_dates, from_households, keep_mask
+from jiuzhu.rules.caseload import (
+    RowError,
+    check_dates,
+    from_households,
+    keep_mask,
+    late_dates,
+)
 from jiuzhu.rules.catalogue import CATALOGUE
 from jiuzhu.rules.catalogue.classification import CATEGORY_ORDER
 from jiuzhu.rules.catalogue.employment import EMPLOYMENT_DIFFICULTY
@@ -29,6 +33,10 @@ from jiuzhu.rules.params import ParameterSet, Resolved, default_parameters, rend
 from jiuzhu.rules.reason import REASON_COLUMNS, reason_for
 from jiuzhu.rules.regions import UnknownRegion
 from jiuzhu.rules.steps import Level, Step
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 MONEY_OUTPUTS = (
     "dibao_urban",
@@ -48,6 +56,7 @@ class Evaluator:
         self.params = params if params is not None else default_parameters()
         self.regions = self.params.regions
         self.engine = Engine(self.params)
+        self.explained = in_rule_book_order(CATALOGUE)  # the steps an explanation lists
 
     # -- one household -----------------------------------------------------------------
     def evaluate(
@@ -75,7 +84,7 @@ class Evaluator:
             except UnknownRegion as exc:
                 results[i] = InputError(str(exc), ref=household.ref, field="region")
         caseload = from_households([households[i] for i in known], self.regions)
-        for index, (field, why) in check_dates(caseload, as_of).items():
+        for index, (field, why) in late_dates([households[i] for i in known], as_of).items():
             results[known[index]] = InputError(why, ref=households[known[index]].ref, field=field)
         compiled = self.engine.compile(caseload.households["county"].unique().to_list(), as_of)
         counties = caseload.households["county"].to_list()
@@ -83,15 +92,15 @@ class Evaluator:
             if county in compiled.errors and results[known[index]] is None:
                 ref = households[known[index]].ref
                 results[known[index]] = InputError(compiled.errors[county], ref=ref)
-        keep = np.array([results[i] is None for i in known], dtype=bool)
+        keep = [results[i] is None for i in known]
         rows = [(i, county) for i, county, k in zip(known, counties, keep, strict=True) if k]
         if rows:
-            caseload = caseload.take(keep) if not keep.all() else caseload
+            caseload = caseload if all(keep) else caseload.take(keep_mask(len(keep), _false(keep)))
             cols = self._run(caseload, compiled)
-            refused = refusals(self.engine.steps, cols, compiled)
-            frame = decisions_frame(self.params, cols, compiled)
-            steps = explanations(in_rule_book_order(CATALOGUE), cols, compiled) if explain else []
-            reason_rows = cols["household"].select(REASON_COLUMNS).to_dicts()
+            frame, flags = decisions_and_flags(self.params, cols, compiled)
+            refused = refusals(self.engine.steps, cols, compiled, flags)
+            steps = explanations(self.explained, cols, compiled) if explain else []
+            reason_rows = cols["household"][REASON_COLUMNS].to_dicts()
             for position, ((i, county), row) in enumerate(
                 zip(rows, frame.iter_rows(named=True), strict=True)
             ):
@@ -140,6 +149,8 @@ class Evaluator:
         on_step: Callable[[Step], None] | None = None,
     ) -> tuple[pl.DataFrame, list[RowError]]:
         """Decisions for every household that can be decided; the others as RowErrors."""
+        import numpy as np  # (not imported by one household's evaluation: a new process)
+
         n = caseload.size("household")
         line_of = lines if lines is not None else np.arange(1, n + 1)
         errors: dict[int, str] = {}
@@ -158,8 +169,8 @@ class Evaluator:
             kept = np.flatnonzero(keep)
             caseload = caseload.take(keep)
         cols = self._run(caseload, compiled, on_step)
-        frame = decisions_frame(self.params, cols, compiled)
-        refused = refusals(self.engine.steps, cols, compiled)
+        frame, flags = decisions_and_flags(self.params, cols, compiled)
+        refused = refusals(self.engine.steps, cols, compiled, flags)
         if refused:
             for position, (where, why) in refused.items():
                 errors[int(kept[position])] = f"{where}: {why}" if where else why
@@ -177,14 +188,19 @@ class Evaluator:
         compiled: CompiledParams,
         on_step: Callable[[Step], None] | None = None,
     ) -> dict[Level, pl.DataFrame]:
-        lookup = pl.DataFrame(
-            {"county": compiled.counties, "i": np.arange(len(compiled.counties), dtype=np.int64)}
-        )
-        county_index = (
-            caseload.households["county"]
-            .to_frame()
-            .join(lookup, on="county", how="left", maintain_order="left")["i"]
-        )
+        n = caseload.size("household")
+        if len(compiled.counties) == 1:  # (no join: every household is of that county)
+            county_index = pl.zeros(n, dtype=pl.Int64, eager=True).alias("i")
+        else:
+            lookup = pl.DataFrame(
+                {"county": compiled.counties, "i": range(len(compiled.counties))},
+                schema={"county": pl.String, "i": pl.Int64},
+            )
+            county_index = (
+                caseload.households["county"]
+                .to_frame()
+                .join(lookup, on="county", how="left", maintain_order="left")["i"]
+            )
         return self.engine.run(caseload, compiled, county_index, on_step)
 
 
@@ -214,6 +230,8 @@ INPUT_CHECKS = {
 
 def _null_by_household(step: Step, cols: dict[Level, pl.DataFrame], n: int) -> np.ndarray:
     """Households where the step's value is unknown (for one of their rows)."""
+    import numpy as np
+
     frame = cols[step.level]
     nulls = frame[step.name].is_null().to_numpy()
     if step.level == "household":
@@ -223,30 +241,37 @@ def _null_by_household(step: Step, cols: dict[Level, pl.DataFrame], n: int) -> n
 
 
 def refusals(
-    steps: Sequence[Step], cols: dict[Level, pl.DataFrame], compiled: CompiledParams
+    steps: Sequence[Step],
+    cols: dict[Level, pl.DataFrame],
+    compiled: CompiledParams,
+    flags: pl.DataFrame | None = None,
 ) -> dict[int, tuple[str | None, str]]:
     """Households of a run that cannot be decided, by row: (field, why).
 
     An input check of the rules (e.g. B-03's date), or a decisive figure left unknown by a
     parameter that has no value for the household's county on the as-of date — named, with
     every other unset parameter the decision needed. A parameter the decision did not need
-    blocks nothing (P-01, P-02)."""
+    blocks nothing (P-01, P-02). `flags`: the household columns of REFUSAL_FLAGS, when the
+    decisions' query computed them already."""
     hh = cols["household"]
     n = hh.height
     out: dict[int, tuple[str | None, str]] = {}
-    for name, (field, why) in INPUT_CHECKS.items():
-        for i in np.flatnonzero(hh[name].fill_null(False).to_numpy()).tolist():
-            out[i] = (field, why)
-    if not compiled.unset or n == 0:
+    if n == 0:
         return out
-    unknown = hh.select(pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE)).to_series()
-    rows = [i for i in np.flatnonzero(unknown.to_numpy()).tolist() if i not in out]
+    if flags is None:
+        flags = hh.select(REFUSAL_FLAGS)
+    for name, (field, why) in INPUT_CHECKS.items():
+        for i in flags[name].arg_true().to_list():
+            out[i] = (field, why)
+    if not compiled.unset:
+        return out
+    rows = [i for i in flags["_unknown"].arg_true().to_list() if i not in out]
     if not rows:
         return out
     unset_names = {name for per in compiled.unset.values() for name in per}
     readers = [s for s in steps if s.kind == "rule" and unset_names & set(s.params)]
     nulls = {s.name: _null_by_household(s, cols, n) for s in readers}
-    county_of = hh["_cidx"].to_numpy()
+    county_of = hh["_cidx"].to_list()
     for i in rows:
         county = compiled.counties[int(county_of[i])]
         unset = compiled.unset.get(county, {})
@@ -260,6 +285,16 @@ def refusals(
             why += "; also unset: " + ", ".join(needed[1:])
         out[i] = (None, why)
     return out
+
+
+REFUSAL_FLAGS = [
+    *(pl.col(name).fill_null(False) for name in INPUT_CHECKS),
+    pl.any_horizontal(pl.col(c).is_null() for c in DECISIVE).alias("_unknown"),
+]
+
+
+def _false(flags: Sequence[bool]) -> list[int]:
+    return [i for i, flag in enumerate(flags) if not flag]
 
 
 def _named(household: Household, refs: list[str] | None) -> list[str]:
@@ -276,8 +311,8 @@ def _ratio_units(compiled: CompiledParams, county: str, name: str) -> int | None
     return ratio_to_units(resolved.value)
 
 
-def _fen_to_decimal(name: str) -> pl.Expr:
-    return (pl.col(name).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
+def _fen_to_decimal(name: str, fen: pl.Expr) -> pl.Expr:
+    return (fen.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
 
 
 PRIMARY = pl.Enum([*CATEGORY_ORDER, "none"])
@@ -303,11 +338,14 @@ def _bit_code(columns: list[str]) -> pl.Expr:
 _EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
-def _lists_by_household(values: pl.Series, hh: np.ndarray, n: int) -> pl.Series:
+def _lists_by_household(values: pl.Series, households: pl.Series, n: int) -> pl.Series:
     """One list per household (empty where none) from values sorted by household: built
     from offsets, with no grouping and no join."""
+    import numpy as np
+    import pyarrow as pa
+
     offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(hh, minlength=n), out=offsets[1:])
+    np.cumsum(np.bincount(households.to_numpy(), minlength=n), out=offsets[1:])
     lists = pa.ListArray.from_arrays(pa.array(offsets), values.to_arrow())
     # handed over through the Arrow C interface: Polars' pyarrow path would import
     # pyarrow.compute, a tenth of a new process's `jiuzhu evaluate`
@@ -326,31 +364,48 @@ class _ArrowArray:
 
 def _member_lists(members: pl.DataFrame, n: int) -> pl.DataFrame:
     """Per household: refs of 特困 members, of single-person members, and the S-04 labels."""
-    labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
+    if n == 1:  # one household's lists are all its members' (one query, no NumPy)
+        return members.select(_one_household_lists())
     flagged = members.select(
         "hh",
         "ref",
         "is_tekun",
         "single_person_dibao",
-        _bit_code(list(EMPLOYMENT_DIFFICULTY)).alias("code"),
+        _difficulty_code().alias("code"),
     )
     tekun = flagged.filter("is_tekun")
     single = flagged.filter("single_person_dibao")
     difficult = flagged.filter(pl.col("code") > 0).select(
-        "hh",
-        pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(pl.col("code"))).alias(
-            "employment_difficulty"
-        ),
+        "hh", _difficulty(pl.col("code")).alias("employment_difficulty")
     )
     return pl.DataFrame(
         [
-            _lists_by_household(tekun["ref"].alias("tekun_members"), tekun["hh"].to_numpy(), n),
-            _lists_by_household(
-                single["ref"].alias("single_person_members"), single["hh"].to_numpy(), n
-            ),
-            _lists_by_household(difficult["employment_difficulty"], difficult["hh"].to_numpy(), n),
+            _lists_by_household(tekun["ref"].alias("tekun_members"), tekun["hh"], n),
+            _lists_by_household(single["ref"].alias("single_person_members"), single["hh"], n),
+            _lists_by_household(difficult["employment_difficulty"], difficult["hh"], n),
         ]
     )
+
+
+def _difficulty_code() -> pl.Expr:
+    """A member's S-04 flags as a bit code."""
+    return _bit_code(list(EMPLOYMENT_DIFFICULTY))
+
+
+def _difficulty(code: pl.Expr) -> pl.Expr:
+    """A member's S-04 record: (member, categories) from the bit code of its flags."""
+    labels = _flag_lists(tuple(EMPLOYMENT_DIFFICULTY.values()))["labels"]
+    return pl.struct(member=pl.col("ref"), categories=pl.lit(labels).gather(code))
+
+
+@cache
+def _one_household_lists() -> list[pl.Expr]:
+    code = _difficulty_code()
+    return [
+        pl.col("ref").filter("is_tekun").implode().alias("tekun_members"),
+        pl.col("ref").filter("single_person_dibao").implode().alias("single_person_members"),
+        _difficulty(code).filter(code > 0).implode().alias("employment_difficulty"),
+    ]
 
 
 def decisions_frame(
@@ -359,6 +414,27 @@ def decisions_frame(
     """One row per household in the decision format; money as Decimal(18, 2).
 
     The same code serves one household and a caseload."""
+    return decisions_and_flags(params, cols, compiled)[0]
+
+
+def decisions_and_flags(
+    params: ParameterSet, cols: dict[Level, pl.DataFrame], compiled: CompiledParams
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The decisions frame, and the REFUSAL_FLAGS of its households from the same query."""
+    exprs = compiled.extras.get("decisions")
+    if exprs is None:
+        exprs = compiled.extras["decisions"] = [
+            *_decision_exprs(params, compiled),
+            *REFUSAL_FLAGS,
+        ]
+    frame = cols["household"].lazy().select(exprs).collect(engine="in-memory")
+    flags = frame[[e.meta.output_name() for e in REFUSAL_FLAGS]]
+    lists = _member_lists(cols["member"], frame.height)
+    return frame.hstack(lists.get_columns())[OUTPUT_COLUMNS], flags
+
+
+def _decision_exprs(params: ParameterSet, compiled: CompiledParams) -> list[pl.Expr]:
+    """The household columns of the decisions, for the compiled parameters (built once)."""
     flags = {
         "tekun": pl.col("tekun_count") > 0,
         "dibao": pl.col("dibao_household") | (pl.col("single_person_count") > 0),
@@ -373,34 +449,33 @@ def decisions_frame(
     primary = pl.col("primary_category").cast(PRIMARY)
     urban = compiled.series["dibao_standard_urban"]
     rural = compiled.series["dibao_standard_rural"]
-    base = (
-        cols["household"]
-        .lazy()
-        .select(
-            "ref",
-            "region",
-            pl.lit(compiled.as_of).alias("as_of"),
-            pl.lit(urban).gather(pl.col("_cidx")).alias("dibao_urban"),
-            pl.lit(rural).gather(pl.col("_cidx")).alias("dibao_rural"),
-            pl.col("dibao_standard").alias("dibao"),
-            "low_income_line",
-            pl.col("tekun_standard").alias("tekun"),
-            "per_capita_income",
-            pl.lit(categories).gather(code).alias("categories"),
-            primary,
-            "monthly_benefit",
-            "gradual_exit_until",
-            pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
-            # specialized aid by (county, layer): a small table, gathered by position
-            pl.lit(aid_lists)
-            .gather(pl.col("_cidx") * per_county + primary.to_physical())
-            .alias("specialized_aid"),
-            pl.lit(_unset_lists(compiled)).gather(pl.col("_cidx")).alias("unset_parameters"),
-        )
-    )
-    frame = base.with_columns([_fen_to_decimal(c) for c in MONEY_OUTPUTS]).collect()
-    lists = _member_lists(cols["member"], frame.height)
-    return pl.concat([frame, lists], how="horizontal").select(OUTPUT_COLUMNS)
+    money = set(MONEY_OUTPUTS)
+    columns = [
+        pl.col("ref"),
+        pl.col("region"),
+        pl.lit(compiled.as_of).alias("as_of"),
+        pl.lit(urban).gather(pl.col("_cidx")).alias("dibao_urban"),
+        pl.lit(rural).gather(pl.col("_cidx")).alias("dibao_rural"),
+        pl.col("dibao_standard").alias("dibao"),
+        pl.col("low_income_line"),
+        pl.col("tekun_standard").alias("tekun"),
+        pl.col("per_capita_income"),
+        pl.lit(categories).gather(code).alias("categories"),
+        primary,
+        pl.col("monthly_benefit"),
+        pl.col("gradual_exit_until"),
+        pl.when(pl.col("review_every_months") > 0).then(pl.col("review_every_months")),
+        # specialized aid by (county, layer): a small table, gathered by position
+        pl.lit(aid_lists)
+        .gather(pl.col("_cidx") * per_county + primary.to_physical())
+        .alias("specialized_aid"),
+        pl.lit(_unset_lists(compiled)).gather(pl.col("_cidx")).alias("unset_parameters"),
+    ]
+    return [_fen_to_decimal(c, e) if c in money else e for c, e in _named_exprs(columns)]
+
+
+def _named_exprs(exprs: list[pl.Expr]) -> list[tuple[str, pl.Expr]]:
+    return [(e.meta.output_name(), e) for e in exprs]
 
 
 OUTPUT_COLUMNS = [

@@ -1,10 +1,11 @@
 """JSON Lines households read column-wise: pyarrow's JSON reader, the model only for the rest.
 
-Blocks of whole lines are parsed by pyarrow with the household schema (jsonrows.py) and
-validated by the Parquet path's column checks (parquet.py). Amounts are read as decimal(18, 2)
-from the text of the number or string itself, never through float. A line pyarrow cannot take
-(malformed JSON, a string where a number belongs, three decimals, …) makes its block fail: the
-block is halved until those lines are found. They, and every line the column checks flag
+Blocks of whole lines are parsed by pyarrow with the household schema (jsonrows.py), ahead of
+the reader and side by side (jsonblocks.py), and validated by the Parquet path's column checks
+(parquet.py). Amounts are read as decimal(18, 2) from the text of the number or string itself,
+never through float. A line pyarrow cannot take (malformed JSON, a string where a number
+belongs, three decimals, …) makes its block fail: the block is halved until those lines are
+found. They, and every line the column checks flag
 (with `strict`: also what only the model can judge), then go through the Pydantic model one by
 one exactly as before this reader existed, so an error row has the same line and reason, and
 a lenient form the model accepts (`"grade": "2"`, `"landless": "true"`) is still accepted.
@@ -14,11 +15,7 @@ The column path only accepts what the model accepts, with the same values.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import json
-import queue
-import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,37 +25,20 @@ from typing import Any, BinaryIO
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.json as pj
 
 from jiuzhu.rules.caseload import RowError, from_households
 from jiuzhu.rules.engine import Caseload
 from jiuzhu.rules.errors import InputError
 from jiuzhu.rules.household import Household, parse_household
+from jiuzhu.rules.jsonblocks import Ahead, Block, has_exponent, parse
 from jiuzhu.rules.jsonrows import ARROW_SCHEMA, arrow_row, check_size
 from jiuzhu.rules.parquet import caseload_from_frame
 from jiuzhu.rules.regions import RegionTable, UnknownRegion
 
 Chunk = tuple[Caseload, np.ndarray, list[RowError]]
 
-BLOCK_BYTES = 16 << 20
 SMALL = 16  # a failing run of lines this short is read line by line
-# a number with an exponent: pyarrow would read "1e2" as 100, the model refuses an amount
-# written so (money.parse_yuan); lines that hold one go to the model
-EXPONENT = re.compile(rb"[0-9.][eE][+-]?[0-9]")
 JSON_SPACE = b" \t\r"
-_PARSE = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="ignore")
-
-
-def _parse(data: bytes | memoryview, lines: int, *, ascii: bool = False) -> pa.Table | None:
-    """The table of `lines` lines, each one object, or None when pyarrow cannot take them all
-    (or the rows do not match the lines one to one: blank lines, two objects on a line)."""
-    try:
-        table = pj.read_json(pa.py_buffer(data), parse_options=_PARSE)
-        if not ascii:
-            table.validate(full=True)  # the reader does not check UTF-8 inside strings
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return table if table.num_rows == lines else None
 
 
 @dataclass
@@ -82,7 +62,7 @@ class _Pieces:
         if len(texts) <= SMALL:
             self.read_lines(texts, regions)
             return
-        table = _parse(b"\n".join(t for _, t in texts), len(texts))
+        table = parse(b"\n".join(t for _, t in texts), len(texts))
         if table is not None:
             self.tables.append(table)
             self.lines.append(np.fromiter((n for n, _ in texts), np.int64, len(texts)))
@@ -146,10 +126,10 @@ class JsonLinesReader:
     def chunks(self, size: int) -> Iterator[Chunk]:
         """`size` lines at a time (blank and bad lines count): caseload, line numbers, errors.
 
-        A thread reads and parses the blocks ahead (pyarrow releases the GIL), so parsing
-        overlaps the checks and the engine's run on the chunk before; it stays at most
-        AHEAD blocks ahead, which bounds the memory it holds."""
-        with self.path.open("rb") as handle, _Ahead(self.path, size) as blocks:
+        Threads read and parse the blocks ahead (jsonblocks.py; pyarrow releases the GIL), so
+        parsing overlaps the checks and the engine's run on the chunk before; they stay at
+        most AHEAD blocks ahead, which bounds the memory they hold."""
+        with self.path.open("rb") as handle, Ahead(self.path, size) as blocks:
             pieces = _Pieces()
             in_chunk = 0
             for block in blocks:
@@ -170,14 +150,14 @@ class JsonLinesReader:
                 del pieces
                 yield chunk
 
-    def _read_slowly(self, block: _Block, pieces: _Pieces) -> None:
+    def _read_slowly(self, block: Block, pieces: _Pieces) -> None:
         """A block pyarrow could not take whole (or not one row per line): its lines that
         start with `{` are parsed in halves, the others read by the model one by one."""
         starting: list[tuple[int, bytes]] = []
         others: list[tuple[int, bytes]] = []
         for number, text in enumerate(block.text.split(b"\n")[: block.lines], start=block.first):
             bare = text.strip(JSON_SPACE)
-            whole = bare[:1] == b"{" and EXPONENT.search(bare) is None
+            whole = bare[:1] == b"{" and not has_exponent(bare)
             (starting if whole else others).append((number, bare or text))
         pieces.read_lines(others, self.regions)
         pieces.add_run(starting, self.regions)
@@ -235,106 +215,6 @@ def _reread(
             cached = (index, handle.read(length).split(b"\n"))
         out.append((number, cached[1][number - spans[index][0]]))
     return out
-
-
-AHEAD = 24  # parsed blocks held ahead of the chunk being checked and evaluated
-
-
-@dataclass
-class _Block:
-    """A run of whole lines: parsed (`table`), or its `text` when pyarrow could not."""
-
-    first: int
-    offset: int
-    length: int
-    lines: int
-    table: pa.Table | None
-    text: bytes = b""
-
-
-class _Ahead:
-    """The blocks of a file, read and parsed by a thread ahead of the consumer."""
-
-    def __init__(self, path: Path, size: int) -> None:
-        self.queue: queue.Queue[_Block | BaseException | None] = queue.Queue(AHEAD)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(path, size), daemon=True)
-
-    def __enter__(self) -> Iterator[_Block]:
-        self.thread.start()
-        return self._take()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        while self.thread.is_alive():  # unblock a producer waiting for room
-            with contextlib.suppress(queue.Empty):
-                self.queue.get(timeout=0.05)
-        self.thread.join()
-
-    def _take(self) -> Iterator[_Block]:
-        while (item := self.queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def _run(self, path: Path, size: int) -> None:
-        try:
-            with path.open("rb") as handle:
-                for first, offset, data, lines, objects in _blocks(handle, size):
-                    ascii = isinstance(data.obj, bytes) and data.obj.isascii()
-                    plain = objects and EXPONENT.search(data) is None
-                    table = _parse(data, lines, ascii=ascii) if plain else None
-                    text = b"" if table is not None else bytes(data)
-                    if not self._put(_Block(first, offset, len(data), lines, table, text)):
-                        return
-            self._put(None)
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._put(exc)
-
-    def _put(self, item: _Block | BaseException | None) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
-def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[int, int, memoryview, int, bool]]:
-    """(first line number, offset, bytes, lines, whether every line starts with `{`) of runs of
-    whole lines, about BLOCK_BYTES each, never crossing a boundary of `size` lines. The text
-    is read once: a block ends at a newline and the next read starts after it."""
-    offset, first, in_chunk = 0, 1, 0
-    while True:
-        handle.seek(offset)
-        want = BLOCK_BYTES
-        data = handle.read(want)
-        while len(data) == want and data.rfind(b"\n") < 0:  # a line longer than a block
-            want *= 2
-            handle.seek(offset)
-            data = handle.read(want)
-        if not data:
-            return
-        cut = len(data) if len(data) < want else data.rfind(b"\n") + 1
-        cut, lines, objects = _lines(data, cut, size - in_chunk)
-        yield first, offset, memoryview(data)[:cut], lines, objects
-        offset, first = offset + cut, first + lines
-        in_chunk = (in_chunk + lines) % size
-
-
-def _lines(data: bytes, cut: int, room: int) -> tuple[int, int, bool]:
-    """(end, lines, every line starts with `{`) of at most `room` lines of data[:cut]: one
-    memchr per line, as fast as counting the newlines alone."""
-    find = data.find
-    pos, lines, objects = 0, 0, data[0] == 0x7B
-    while lines < room and pos < cut:
-        newline = find(b"\n", pos, cut)
-        lines += 1
-        pos = cut if newline < 0 else newline + 1
-        if lines < room and pos < cut and data[pos] != 0x7B:
-            objects = False
-    return pos, lines, objects
 
 
 def jsonl_chunks(path: Path, regions: RegionTable, size: int) -> Iterator[Chunk]:

@@ -21,13 +21,14 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from jiuzhu.rules.errors import ParameterError
 from jiuzhu.rules.money import parse_yuan, ratio_to_units
 from jiuzhu.rules.regions import NATION, RegionTable, default_regions
+
+if TYPE_CHECKING:
+    import yaml
 
 ParamValue = Decimal | int | bool | str | tuple[str, ...] | tuple[Decimal, ...]
 
@@ -161,21 +162,25 @@ def render_value(value: ParamValue) -> Any:
     return value
 
 
-# libyaml's parser when PyYAML has it (ten times faster: loading every file is most of a new
-# process's `jiuzhu evaluate`), else the pure-Python one; the same constructors either way
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@cache
+def _decimal_loader() -> type[yaml.SafeLoader]:
+    """A YAML loader that reads non-integer numbers as Decimal, never float: libyaml's parser
+    when PyYAML has it (ten times faster), else the pure-Python one, the same constructors
+    either way. Built when files are read: a process that finds the compiled cache current
+    (paramcache.py) never imports PyYAML."""
+    import yaml
 
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _DecimalLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """YAML loader that reads non-integer numbers as Decimal, never float."""
+    class DecimalLoader(base):  # type: ignore[valid-type,misc]
+        pass
 
+    def decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+        text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        return Decimal(text.replace("_", ""))
 
-def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    return Decimal(text.replace("_", ""))
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_constructor)
+    DecimalLoader.add_constructor("tag:yaml.org,2002:float", decimal)
+    return DecimalLoader
 
 
 @dataclass
@@ -421,6 +426,8 @@ def layer_overrides(text: str | None) -> dict[str, str]:
 
 def _layer(folder: Path, regions: RegionTable, overrides: Mapping[str, str]) -> Layer:
     """Read a named layer's layer.yaml: where it is attached, by which document."""
+    import yaml
+
     rel = f"{folder.name}/{LAYER_FILE}"
     if folder.name == NATION or folder.name in regions:
         raise ParameterError(f"{rel}: a named layer's folder must not be named like a region code")
@@ -459,6 +466,8 @@ def load_parameters(
 
     `layers` attaches named layers elsewhere than their layer.yaml says (default: the
     JIUZHU_PARAM_LAYERS environment variable)."""
+    import yaml
+
     regions = regions or default_regions()
     base = root if root is not None else _packaged()
     if not base.is_dir():
@@ -482,7 +491,7 @@ def load_parameters(
                 continue
             rel = f"{folder.name}/{path.name}"
             try:
-                doc = yaml.load(path.read_text("utf-8"), Loader=_DecimalLoader)
+                doc = yaml.load(path.read_text("utf-8"), Loader=_decimal_loader())
             except yaml.YAMLError as exc:
                 raise ParameterError(f"{rel}: not valid YAML: {exc}") from None
             if not isinstance(doc, dict):

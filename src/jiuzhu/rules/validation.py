@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from jiuzhu.rules.catalogue.benefits import MAX_TIERS
 from jiuzhu.rules.dynamic_management import DYNAMIC_PARAMETERS
 from jiuzhu.rules.errors import ParameterError
 from jiuzhu.rules.monitoring import MONITORING_PARAMETERS
@@ -103,9 +104,6 @@ def check_category_minimum(pset: ParameterSet, region: str) -> None:
                     f"region {region} on {day} is under the category-{category.value} minimum "
                     f"{minimum.value} ({minimum.file}) (P-04)"
                 )
-
-
-MAX_TIERS = 8  # the engine evaluates at most this many dibao tiers (B-01)
 
 
 def check_tiers(pset: ParameterSet, region: str) -> None:

@@ -8,7 +8,6 @@ import polars as pl
 
 from jiuzhu.rules.money import RATIO_SCALE
 from jiuzhu.rules.steps import aggregate, rule
-from jiuzhu.rules.validation import MAX_TIERS
 from jiuzhu.rules.vector import (
     add_months,
     clip_zero,
@@ -19,6 +18,8 @@ from jiuzhu.rules.vector import (
     times_ratio,
     where,
 )
+
+MAX_TIERS = 8  # the engine evaluates at most this many dibao tiers (B-01; validation.py)
 
 
 def by_method(
@@ -295,12 +296,32 @@ def monthly_benefit(
     raw = where(
         in_gradual_exit, gradual_exit_benefit, tekun_total + dibao_benefit + single_person_total
     )
+    unit, mode = static(rounding_unit), static(rounding_mode)
+    if unit in ROUNDING_STEPS and mode in ROUNDING_MODES:
+        # the same for every county of the run (as always in practice): only that rounding,
+        # a far smaller expression for Polars to plan (fen rounds nothing at all)
+        return _rounded(raw, pl.lit(ROUNDING_STEPS[unit], dtype=pl.Int64), str(mode))
     step = where(rounding_unit == "yuan", 100, where(rounding_unit == "jiao", 10, 1))
     return (
         pl.when(rounding_mode == "half_up")
-        .then((raw + step // 2) // step * step)
+        .then(_rounded(raw, step, "half_up"))
         .when(rounding_mode == "up")
-        .then((raw + step - 1) // step * step)
+        .then(_rounded(raw, step, "up"))
         .when(rounding_mode == "down")
-        .then(raw // step * step)
+        .then(_rounded(raw, step, "down"))
     )
+
+
+ROUNDING_STEPS = {"yuan": 100, "jiao": 10, "fen": 1}  # fen per unit
+ROUNDING_MODES = ("half_up", "up", "down")
+
+
+def _rounded(raw: pl.Expr, step: pl.Expr, mode: str) -> pl.Expr:
+    """B-05: fen rounded to a multiple of `step` fen (1 leaves them as they are)."""
+    if static(step) == 1:
+        return raw
+    if mode == "half_up":
+        return (raw + step // 2) // step * step
+    if mode == "up":
+        return (raw + step - 1) // step * step
+    return raw // step * step
