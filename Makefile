@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+PORT   ?= 8000
 DEMO_ENV := DJANGO_SETTINGS_MODULE=jiuzhu.config.settings.demo JIUZHU_DATA_DIR=data/demo
 
 .PHONY: install test lint typecheck bench bench-quick clean demo system-deps
@@ -43,7 +44,7 @@ bench-quick: install
 	$(BIN)/python -m benchmarks.run --quick
 	BENCH_MON_SKIP_PG=1 $(BIN)/python -m benchmarks.monitoring_pg --quick
 
-# make demo: the platform on SQLite with 2,000 synthetic households and demo accounts
+# make demo [PORT=8000]: the platform on SQLite with 2,000 synthetic households and demo accounts
 # optional system library: PDFs render without it, 25x slower (best effort, needs root)
 system-deps:
 	@ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || \
@@ -52,11 +53,12 @@ system-deps:
 
 demo: install system-deps
 	$(DEMO_ENV) $(BIN)/jiuzhu manage migrate --noinput -v 0
+	@echo "collecting static files (about 15 s the first time) …"
 	$(DEMO_ENV) $(BIN)/jiuzhu manage collectstatic --noinput -v 0
 	$(DEMO_ENV) $(BIN)/jiuzhu demo seed --households 2000 --if-empty
 	$(DEMO_ENV) $(BIN)/jiuzhu demo accounts
-	@echo "jiuzhu demo on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(DEMO_ENV) $(BIN)/jiuzhu serve --host 127.0.0.1 --port 8000
+	@echo "jiuzhu demo on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(DEMO_ENV) $(BIN)/jiuzhu serve --host 127.0.0.1 --port $(PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info
