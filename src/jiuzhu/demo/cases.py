@@ -189,6 +189,9 @@ def seed_cases(prefix: str, county: str, n: int, *, seed: int = 2026) -> int:
             )  # fmt: skip
         except ServiceError:
             continue
-        _drive(case, people, rng.randint(0, len(ORDINARY)), start, rng)
+        # an older application has come further, as in a township that keeps its deadlines:
+        # about a step every four days, so only some cases run late (issue 17)
+        steps = min(len(ORDINARY), (today - start).days // 4 + rng.randint(0, 3))
+        _drive(case, people, steps, start, rng)
         made += 1
     return made
