@@ -35,6 +35,9 @@ def test_the_task_page_shows_the_evidence_and_logs_the_look(task: Task, assistan
     assert page.status_code == 200
     body = page.content.decode()
     assert "M-02" in body and "1500.00" in body and "outcome-form" in body
+    # issue 17: the evidence in words, no internal key or code on the page
+    assert "自付医疗费用（元）：1500.00" in body and "现有救助类别" in body
+    assert "out_of_pocket" not in body and "above_income_share" not in body
     assert AccessEvent.objects.filter(field="monitoring_evidence").count() == 1
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.accounts.roles import Can
 from jiuzhu.monitoring import flows, selectors
+from jiuzhu.monitoring.display import evidence_rows
 from jiuzhu.monitoring.models import Level, Outcome, Task, WarningKind
 from jiuzhu.monitoring.services import OPENS_CASE, task_close
 from jiuzhu.registry.errors import ServiceError
@@ -103,7 +104,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             "form": form,
             "signals": signals,
             "can_close": flows.TASK.may(task.state, "close", user),
-            "evidence": sorted(task.warning.evidence.items()),
+            "evidence": evidence_rows(task.warning.evidence or {}),
             "opens_case": [str(o) for o in OPENS_CASE],
             "can_open_case": user.can(Can.HANDLE_CASES),
         },
