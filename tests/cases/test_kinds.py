@@ -92,7 +92,9 @@ def test_an_emergency_payment_beyond_the_reserve_is_refused(
     case = accept(cw, poor_household, "temporary_emergency", requested_amount="1500")
     with pytest.raises(ServiceError, match="余额不足"):
         act(case, cw, "pay_first", amount="1500")
-    with pytest.raises(ServiceError, match="余额不足"):
+    with pytest.raises(
+        ServiceError, match=r"余额不足：余额 [0-9]+\.[0-9]{2} 元，本次先行救助 99999\.00 元"
+    ):
         act(case, cw, "pay_first", amount="99999")
     assert ReserveMovement.unscoped.count() == 1  # the top-up only: nothing half-written
 
@@ -104,8 +106,10 @@ def test_an_emergency_payment_beyond_the_township_limit_is_refused(
     _fund(im_people, "100000")
     cw = im_people["caseworker"]
     case = accept(cw, im_household, "temporary_emergency", requested_amount="99999")
-    with pytest.raises(TransitionRefused, match="备用金"):
-        act(case, cw, "pay_first", amount="99999")  # above 5 × the urban dibao standard
+    # above 5 × the urban dibao standard: the refusal says which limit and by how much
+    limit = r"超过乡镇（街道）审批权限：权限 [0-9]+\.[0-9]{2} 元，本案累计 99999\.00 元"
+    with pytest.raises(TransitionRefused, match=limit):
+        act(case, cw, "pay_first", amount="99999")
     assert ReserveMovement.unscoped.count() == 1  # the top-up only: nothing half-written
 
 

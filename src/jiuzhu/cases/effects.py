@@ -426,12 +426,17 @@ def pay_first(ctx: Context) -> dict[str, Any]:
     assert amount is not None
     limit = township_limit(case, ctx.today)
     if limit is not None and case.prepaid_amount + amount > limit:
-        raise ServiceError(errors.ABOVE_TOWNSHIP_LIMIT, field="amount")
+        total = case.prepaid_amount + amount
+        raise ServiceError(
+            errors.ABOVE_TOWNSHIP_LIMIT.format(limit=f"{limit:.2f}", total=f"{total:.2f}"),
+            field="amount",
+        )
     fund = ReserveFund.unscoped.select_for_update().filter(region_code=case.township_code).first()
     if fund is None:
         raise ServiceError(errors.RESERVE_MISSING)
     if fund.balance < amount:
-        raise ServiceError(errors.RESERVE_SHORT, field="amount")
+        message = errors.RESERVE_SHORT.format(balance=f"{fund.balance:.2f}", amount=f"{amount:.2f}")
+        raise ServiceError(message, field="amount")
     fund.balance -= amount
     fund.save(update_fields=["balance"])
     ReserveMovement.objects.create(

@@ -23,8 +23,10 @@ VOTE_TWICE = _("该成员已经表决")
 INSTALMENTS_SUM = _("分阶段救助各期金额之和应等于决定金额")
 NOT_TEMPORARY = _("只有临时救助可以分阶段发放")
 RESERVE_MISSING = _("本乡镇（街道）尚未设立临时救助备用金")
-RESERVE_SHORT = _("备用金余额不足")
-ABOVE_TOWNSHIP_LIMIT = _("先行救助金额超过乡镇（街道）审批权限")
+RESERVE_SHORT = _("备用金余额不足：余额 {balance} 元，本次先行救助 {amount} 元")
+ABOVE_TOWNSHIP_LIMIT = _(
+    "先行救助金额超过乡镇（街道）审批权限：权限 {limit} 元，本案累计 {total} 元"
+)
 PARENT_NOT_DECIDED = _("只能对已作出决定的案件申请复核")
 CASE_MOVED_ON = _("案件已由他人处理，当前状态为“{state}”；请刷新后重试")
 FILE_TOO_LARGE = _("文件过大（上限 {limit} MB）")

@@ -87,6 +87,15 @@ def _covers(f: CaseFacts) -> bool:
         return False
 
 
+def _reserve_total(f: CaseFacts) -> Decimal | None:
+    """What the case's 先行救助 would come to with this payment (None when unreadable)."""
+    try:
+        amount = Decimal(str(f.payload.get("amount")))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return amount + f.case.prepaid_amount if amount.is_finite() else None
+
+
 def _committee_agrees(f: CaseFacts) -> bool:
     if f.case.authority != "committee":
         return True
@@ -122,6 +131,8 @@ FACTS: dict[str, Callable[[CaseFacts], Any]] = {
     "reason_given": _text("reason"),
     "extendable": lambda f: not f.case.extension_reason,
     "reserve_covers": _covers,
+    "reserve_limit": lambda f: township_limit(f.case, f.today),
+    "reserve_total": _reserve_total,
 }
 
 

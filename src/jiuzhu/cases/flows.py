@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.cases import errors
 from jiuzhu.cases.workflow import (
     Guard,
     Transition,
@@ -113,7 +114,17 @@ committee_agrees = _fact("committee_agrees", _("一事一议须先登记协调�
 reason_given = _fact("reason_given", _("请填写书面理由"))
 not_extended = _fact("extendable", _("本案已经延期过一次"))
 is_committee = _fact("is_committee", _("只有“一事一议”案件登记协调机制表决"))
-reserve_covers = _fact("reserve_covers", _("备用金余额不足或金额超过乡镇审批权限"))
+
+
+def reserve_covers(facts: Mapping[str, Any]) -> str | None:
+    """A-07, A-09: 先行救助 within the township's limit, saying the limit and the total."""
+    if facts.get("reserve_covers"):
+        return None
+    limit, total = facts.get("reserve_limit"), facts.get("reserve_total")
+    return str(errors.ABOVE_TOWNSHIP_LIMIT).format(
+        limit=f"{limit:.2f}" if limit is not None else "—",
+        total=f"{total:.2f}" if total is not None else "—",
+    )
 
 
 def _t(
