@@ -272,3 +272,18 @@ def test_the_committee_page_lists_its_cases_with_the_tally(
     assert case.number in page and "同意 1 · 反对 0 · 弃权 0" in page
     assert signed_in(people["leader"]).get("/cases/committee/").status_code == 200
     assert case.number not in signed_in(people["leader"]).get("/cases/committee/").content.decode()
+
+
+def test_the_pay_first_form_shows_the_funds_balance_and_what_is_left_of_the_limit(
+    im_people: dict[str, Any], im_household: Any
+) -> None:
+    """Issue 17, money limits in view: before paying first, the caseworker sees the
+    township reserve fund's balance and what the township may still pay on this case."""
+    from tests.factories import signed_in
+
+    _fund(im_people, "100000")
+    cw = im_people["caseworker"]
+    case = accept(cw, im_household, "temporary_emergency", requested_amount="800")
+    page = signed_in(cw).get(f"/cases/{case.id}/").content.decode()
+    assert "备用金余额 100000.00 元；本案还可先行救助 " in page
+    assert "元（乡镇审批权限）" in page

@@ -8,6 +8,7 @@ now, or refused by a service, comes back with its message and nothing changed.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -25,8 +26,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jiuzhu.accounts.roles import Can
 from jiuzhu.cases import display, forms, selectors, services
 from jiuzhu.cases.documents import case_document_add, upload_read
+from jiuzhu.cases.effects import township_limit
 from jiuzhu.cases.flows import STATE_LABELS
-from jiuzhu.cases.models import Case, CaseDocument, DocumentKind, Kind, Objection
+from jiuzhu.cases.models import Case, CaseDocument, DocumentKind, Kind, Objection, ReserveFund
 from jiuzhu.cases.workflow import TransitionRefused
 from jiuzhu.registry.display import decision_context
 from jiuzhu.registry.errors import ServiceError
@@ -240,6 +242,8 @@ def _detail(
             form = failed[1]
         else:
             form = forms.event_form(transition.event, objections=_objections(case), kind=case.kind)
+        if transition.event == "pay_first" and "amount" in form.fields:
+            form.fields["amount"].help_text = _reserve_in_view(case, today)
         actions.append(
             {"t": transition, "form": form, "open": bool(failed and failed[0] == transition.event)}
         )
@@ -276,6 +280,19 @@ def _detail(
         "can_adopt": any(user.can(c) for c in ADOPTERS),
     }
     return render(request, "cases/detail.html", context, status=400 if failed else 200)
+
+
+def _reserve_in_view(case: Case, today: dt.date) -> str:
+    """The money limits of 先行救助 in view before paying (A-07, A-09): the township reserve
+    fund's balance and what the township may approve itself."""
+    fund = ReserveFund.objects.filter(region_code=case.township_code).first()
+    limit = township_limit(case, today)
+    balance = f"{fund.balance:.2f}" if fund is not None else "—"
+    shown = f"{limit - case.prepaid_amount:.2f}" if limit is not None else _("不限（由县级审批）")
+    return _("备用金余额 %(balance)s 元；本案还可先行救助 %(left)s 元（乡镇审批权限）") % {
+        "balance": balance,
+        "left": shown,
+    }
 
 
 def _letters(case: Case) -> list[tuple[str, str]]:
