@@ -5,8 +5,7 @@ ask them what an actor may do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from jiuzhu.accounts.roles import Can
 from jiuzhu.benefits import dynamic_errors, errors
 from jiuzhu.benefits.models import AdjustmentStatus, BatchStatus, RecoveryStatus
-from jiuzhu.core.workflow import Transition, TransitionRefused, Workflow
+from jiuzhu.core.workflow import Transition, Workflow
 from jiuzhu.registry import errors as registry_errors
-from jiuzhu.registry.errors import ServiceError
+from jiuzhu.registry.errors import transition_checked
 
 ADJUSTMENT_STATE = _("该标准调整当前状态为“{state}”，不能进行此操作")
 ADJUSTMENT_BY_PREPARER = _("标准调整须由编制人以外的人员审核")
@@ -101,19 +100,9 @@ RECOVERY = Workflow(
 )
 
 
-@contextmanager
-def as_service_error() -> Iterator[None]:
-    """A refused transition is the services' ServiceError (same message and field)."""
-    try:
-        yield
-    except TransitionRefused as exc:
-        raise ServiceError(exc.message, field=exc.field) from None
-
-
 def check(flow: Workflow, state: str, event: str, actor: Any, **facts: Any) -> Transition:
     """The transition, or ServiceError saying why not (nothing has changed yet). No actor is
     the system (the CLI as the operator), as for `payments.require`; a service that needs a
     person checks that first."""
     facts.setdefault("actor_id", getattr(actor, "pk", None))
-    with as_service_error():
-        return flow.check(state, event, actor, facts, system=True)
+    return transition_checked(flow, state, event, actor, facts, system=True)

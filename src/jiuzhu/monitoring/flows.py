@@ -1,19 +1,17 @@
 """The transition tables of the monitoring context (core/workflow.py; issue 16 item 4): a
 grid task (M-01 处置) and a hotline call (M-03: answered, then the caller's feedback closes
-it or reopens it for another answer). The services check them before a state changes; the
-pages and the API ask them what an actor may do."""
+it or reopens it for another answer). The services check them before a state changes
+(`registry.errors.transition_checked`); the pages and the API ask them what an actor may
+do."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Can
-from jiuzhu.core.workflow import Transition, TransitionRefused, Workflow
+from jiuzhu.core.workflow import Transition, Workflow
 from jiuzhu.monitoring import errors
 from jiuzhu.monitoring.models import CallState, TaskState
-from jiuzhu.registry.errors import ServiceError
 
 CALL_STATE = _("该工单当前状态为“{state}”，不能进行“{event}”")
 CALL_NOT_ALLOWED = _("您的角色无权办理热线工单")
@@ -46,11 +44,3 @@ CALL = Workflow(
     not_possible=CALL_STATE,
     needs_capability=CALL_NOT_ALLOWED,
 )
-
-
-def check(flow: Workflow, state: str, event: str, actor: Any) -> Transition:
-    """The transition, or ServiceError saying why not (nothing has changed yet)."""
-    try:
-        return flow.check(state, event, actor)
-    except TransitionRefused as exc:
-        raise ServiceError(exc.message, field=exc.field) from None

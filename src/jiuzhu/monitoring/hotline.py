@@ -35,7 +35,7 @@ from jiuzhu.monitoring.models import (
     HotlineLine,
 )
 from jiuzhu.regions.models import Region
-from jiuzhu.registry.errors import ServiceError
+from jiuzhu.registry.errors import ServiceError, transition_checked
 from jiuzhu.registry.identity import id_hash
 from jiuzhu.registry.models import Member
 from jiuzhu.rules.monitoring import ESCALATION_DAYS, HOTLINE_DAYS
@@ -207,7 +207,7 @@ def hotline_answer(
         raise ServiceError(NOT_ALLOWED)
     today = today or timezone.localdate()
     locked = HotlineCall.objects.select_for_update().get(pk=call.pk)
-    flows.check(flows.CALL, locked.state, "answer", actor)
+    transition_checked(flows.CALL, locked.state, "answer", actor)
     answer = _text(answer, 2000, ANSWER_REQUIRED, "answer")
     old = _state(locked)
     locked.answer, locked.answered_on, locked.answered_by = answer, today, actor
@@ -243,7 +243,7 @@ def hotline_feedback(
     if feedback not in Feedback.values:
         raise ServiceError(FEEDBACK_UNKNOWN, field="feedback")
     event = "reopen" if feedback == Feedback.UNSATISFIED else "close"
-    flows.check(flows.CALL, locked.state, event, actor)
+    transition_checked(flows.CALL, locked.state, event, actor)
     old = _state(locked)
     locked.feedback, locked.feedback_note = feedback, (note or "").strip()[:500]
     if feedback == Feedback.UNSATISFIED:

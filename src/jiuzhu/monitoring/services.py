@@ -27,7 +27,7 @@ from jiuzhu.monitoring import errors, flows
 from jiuzhu.monitoring.models import AssignedLevel, Outcome, RiskWarning, Task, TaskState
 from jiuzhu.monitoring.scan import risk_refresh
 from jiuzhu.monitoring.signals import SIGNALS
-from jiuzhu.registry.errors import ServiceError
+from jiuzhu.registry.errors import ServiceError, transition_checked
 from jiuzhu.rules import categories
 from jiuzhu.rules.monitoring import ESCALATION_DAYS, TASK_DAYS
 from jiuzhu.rules.procedure import due_after
@@ -158,7 +158,7 @@ def task_close(
     locked = Task.objects.select_for_update().select_related("warning", "household").get(pk=task.pk)
     note = note.strip()[:2000]
     department = department.strip()[:100]
-    flows.check(flows.TASK, locked.state, "close", actor)
+    transition_checked(flows.TASK, locked.state, "close", actor)
     _check(locked, outcome, note, visited_on, today)
     if outcome == Outcome.REFER_DEPARTMENT and not department:
         raise ServiceError(errors.DEPARTMENT_REQUIRED, field="department")

@@ -4,7 +4,12 @@ Messages are constants (tests assert on them) in Chinese, translatable to Englis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.core.workflow import Transition, TransitionRefused, Workflow
 
 DUPLICATE_ID = _("该身份证号码已登记在另一个在册家庭中；如需迁移请使用“成员迁移”")
 BIRTH_MISMATCH = _("出生日期与身份证号码不一致")
@@ -32,3 +37,21 @@ class ServiceError(Exception):
         self.field = field
         self.message = str(message)
         super().__init__(f"{field}: {self.message}" if field else self.message)
+
+
+def transition_checked(
+    flow: Workflow,
+    state: str,
+    event: str,
+    actor: Any,
+    facts: Mapping[str, Any] | None = None,
+    *,
+    system: bool = False,
+) -> Transition:
+    """A transition table's check (core/workflow.py) as the services refuse: a
+    TransitionRefused becomes the ServiceError the pages and the API show (same message and
+    field); nothing has changed yet."""
+    try:
+        return flow.check(state, event, actor, facts, system=system)
+    except TransitionRefused as exc:
+        raise ServiceError(exc.message, field=exc.field) from None
