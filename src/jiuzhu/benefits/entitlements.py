@@ -36,7 +36,7 @@ from jiuzhu.rules.procedure import add_months, first_payment_month
 
 # an approved case of a monthly category is paid under that category; of a one-off
 # category, once as temporary aid; of a recognition, nothing, for its term
-MONTHLY = {code: code for code in categories.MONTHLY}
+MONTHLY = frozenset(categories.MONTHLY)
 TEMPORARY = frozenset(categories.ONE_OFF)
 RECOGNISED = frozenset(categories.RECOGNITIONS)
 # status changes a person may make (the rest follow from decisions and reviews)
@@ -98,7 +98,7 @@ def _monthly(case: Case, evaluation: dict[str, Any], today: dt.date) -> list[Ent
             member_id=_person(case, evaluation),
             case=case,
             region_code=case.region_code,
-            category=MONTHLY[case.kind],
+            category=case.kind,
             monthly_amount=amount,
             start_month=first_payment_month(case.region_code, decided),
             status=Status.ACTIVE,

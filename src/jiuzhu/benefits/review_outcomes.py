@@ -56,7 +56,7 @@ def current_entitlements(household_ids: set[int], month: dt.date) -> dict[int, l
         Entitlement.unscoped.filter(
             Q(end_month__isnull=True) | Q(end_month__gte=month),
             household_id__in=household_ids,
-            category__in=[*MONTHLY.values(), *RECOGNISED],
+            category__in=[*MONTHLY, *RECOGNISED],
             status__in=CURRENT,
         )
         .order_by("id")
@@ -180,7 +180,8 @@ def _replace(case: Case, e: Entitlement | None, outcome: str, start: dt.date, w:
     one starts the month after — a recognition for its term when the new layer pays
     nothing (低保边缘, D-03)."""
     moving = outcome == ReviewOutcome.MOVE_LAYER
-    category = MONTHLY.get(case.review_layer) if moving else (e.category if e else None)
+    paid_layer = case.review_layer if case.review_layer in MONTHLY else None
+    category = paid_layer if moving else (e.category if e else None)
     if e is not None:
         what = "转换类别" if moving else "调整金额"
         note = f"复核{what}（{case.number}）"

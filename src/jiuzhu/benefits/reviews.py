@@ -74,7 +74,7 @@ def reviews_due(*, as_of: dt.date, region: str = "", lead_days: int = 0) -> list
         Entitlement.objects.filter(
             Q(end_month__isnull=True) | Q(end_month__gte=month_of(as_of)),
             region_code__startswith=region,
-            category__in=list(MONTHLY.values()),
+            category__in=list(MONTHLY),
             status__in=REVIEWED,
             start_month__lte=month_of(horizon),
         )

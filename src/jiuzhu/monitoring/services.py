@@ -33,8 +33,7 @@ from jiuzhu.rules.monitoring import ESCALATION_DAYS, TASK_DAYS
 from jiuzhu.rules.procedure import due_after
 from jiuzhu.verification.importing import ImportResult, import_file, import_records
 
-# the application a referral opens, by the category the warning found
-APPLICATION_KIND = {code: code for code in categories.RANKED}
+# the outcomes that open an application (its kind: the category the warning found)
 OPENS_CASE = (Outcome.REFER_APPLICATION, Outcome.EMERGENCY_AID)
 
 
@@ -98,7 +97,8 @@ def _state(task: Task) -> dict[str, Any]:
 
 def _suggested_kind(warning: RiskWarning) -> str | None:
     if warning.kind == "policy_match":
-        return APPLICATION_KIND.get(str(warning.evidence.get("eligible")))
+        eligible = str(warning.evidence.get("eligible"))
+        return eligible if eligible in categories.RANKED else None  # its kind is its code
     return "temporary_expense" if warning.kind == "medical" else None
 
 
