@@ -124,9 +124,7 @@ def _served(case: Case, people: dict[str, User], day: dt.date, today: dt.date) -
     months)."""
     if case.state not in (S.APPROVED, S.REFUSED, S.NOTIFIED) or (today - day).days <= 7:
         return
-    for event in ("notify", "close"):
-        if case.state == S.NOTIFIED and event == "notify":
-            continue
+    for event in ("close",) if case.state == S.NOTIFIED else ("notify", "close"):
         case = _scoped(people["caseworker"], case_act, case=case, event=event, payload={},
                        today=day)  # fmt: skip
 

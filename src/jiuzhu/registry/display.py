@@ -84,9 +84,8 @@ def _fact_text(fact: Mapping[str, Any], names: Mapping[str, str], english: bool)
 def _step_row(step: Mapping[str, Any], names: Mapping[str, str], english: bool) -> dict[str, Any]:
     value = step.get("value")
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        values = [("", "；".join(_fact_text(v, names, english) for v in value))]
-        return {**_step_row({**step, "value": None}, names, english), "values": values}
-    if "value" in step:
+        values = [("", "；".join(_fact_text(v, names, english) for v in value))]  # V-03
+    elif "value" in step:
         values = [("", step["value"])]
     elif isinstance(step.get("values"), dict):
         values = [(names.get(ref, ref), v) for ref, v in step["values"].items()]

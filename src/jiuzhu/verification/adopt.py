@@ -22,7 +22,7 @@ from jiuzhu.accounts.roles import Can
 from jiuzhu.audit.services import audit_record
 from jiuzhu.registry import errors as registry_errors
 from jiuzhu.registry.errors import ServiceError
-from jiuzhu.registry.models import Member
+from jiuzhu.registry.models import HouseholdFact, IncomeFact, Member
 from jiuzhu.registry.services import verified_fact_set
 from jiuzhu.verification.matching import COUNT_ITEMS, INCOME_ITEMS
 from jiuzhu.verification.models import Verification, VerificationStatus
@@ -127,8 +127,6 @@ def verification_adopt(*, actor: Any, verification_id: int) -> dict[str, Any]:
 
 def _current_values(household: Any, members: dict[int, Member]) -> dict[tuple[Any, str], Decimal]:
     """The record's open values, keyed like the report's items: (member id or None, item)."""
-    from jiuzhu.registry.models import HouseholdFact, IncomeFact
-
     out: dict[tuple[Any, str], Decimal] = {}
     for kind, amount in HouseholdFact.objects.filter(
         household=household, valid_to__isnull=True
