@@ -124,3 +124,41 @@ def department_batches(*days: dt.date, region: str = "") -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def decided_case(
+    household: Any,
+    kind: str,
+    *,
+    on: dt.date,
+    number: str,
+    applied_on: dt.date | None = None,
+    **fields: Any,
+) -> Any:
+    """A decided case of the household as the procedure leaves it when closed (approved
+    unless `outcome` says otherwise; a paid approval with its amount, 500.00), with the
+    entitlement its approval makes, in one transaction."""
+    from django.db import transaction
+
+    from jiuzhu.benefits.entitlements import entitlements_from_decisions
+    from jiuzhu.cases.models import PAID_KINDS, Case
+
+    fields.setdefault("outcome", "approved")
+    if fields["outcome"] == "approved" and kind in PAID_KINDS:
+        fields.setdefault("decided_amount", Decimal("500.00"))
+    with transaction.atomic():
+        case = Case.unscoped.create(
+            number=number,
+            kind=kind,
+            state="closed",
+            household=household,
+            region_code=household.region_code,
+            township_code=household.region_code[:9],
+            channel="window",
+            applied_on=applied_on or on - dt.timedelta(days=30),
+            decided_on=on,
+            **fields,
+        )
+        if case.outcome == "approved":
+            entitlements_from_decisions(actor=None, cases=[case], today=on)
+    return case

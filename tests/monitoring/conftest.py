@@ -10,16 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 
-from jiuzhu.benefits.entitlements import entitlements_from_decisions
-from jiuzhu.cases.models import PAID_KINDS, Case
 from jiuzhu.monitoring.services import signals_import_records
 from jiuzhu.regions.scope import Scope, system_scope, using_scope
 from jiuzhu.registry import services as registry
 from jiuzhu.registry.identity import decrypt
 from jiuzhu.registry.models import Household, Member
-from tests.factories import make_household, make_user, members
+from tests.factories import decided_case, make_household, make_user, members
 
 AS_OF = dt.date(2026, 3, 2)  # a Monday after Spring Festival 2026
 _batches = itertools.count(1)
@@ -58,21 +55,13 @@ def registered(
                 valid_from=dt.date(2024, 1, 1),
             )
     if category != "none":  # approved, with the entitlement its approval makes
-        with transaction.atomic():
-            case = Case.unscoped.create(
-                number=f"T{household.id:08d}{category[:3]}",
-                kind=category,
-                state="closed",
-                household=household,
-                region_code=household.region_code,
-                township_code=household.region_code[:9],
-                channel="window",
-                applied_on=AS_OF - dt.timedelta(days=400),
-                outcome="approved",
-                decided_on=AS_OF - dt.timedelta(days=365),
-                decided_amount=Decimal("500.00") if category in PAID_KINDS else None,
-            )
-            entitlements_from_decisions(actor=None, cases=[case], today=case.decided_on)
+        decided_case(
+            household,
+            category,
+            on=AS_OF - dt.timedelta(days=365),
+            number=f"T{household.id:08d}{category[:3]}",
+            applied_on=AS_OF - dt.timedelta(days=400),
+        )
     return household
 
 

@@ -5,16 +5,14 @@ decides as one application's verification does."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pytest
-from django.db import transaction
 
-from jiuzhu.benefits.entitlements import entitlement_change_status, entitlements_from_decisions
+from jiuzhu.benefits.entitlements import entitlement_change_status
 from jiuzhu.benefits.models import Entitlement
-from jiuzhu.cases.models import PAID_KINDS, Case
+from jiuzhu.cases.models import Case
 from jiuzhu.regions.scope import Scope, system_scope, using_scope
 from jiuzhu.registry.evaluation import households_evaluate
 from jiuzhu.synthetic.departments import near_id
@@ -22,7 +20,7 @@ from jiuzhu.verification.checking import verify_households
 from jiuzhu.verification.reverify import reverify
 from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import TODAY
-from tests.factories import make_household, subdivisions
+from tests.factories import decided_case, make_household, subdivisions
 from tests.verification.conftest import record
 from tests.verification.test_checking import deliver, numbers
 
@@ -33,27 +31,10 @@ DECIDED = dt.date(2025, 6, 30)
 
 
 def grant(household: Any, kind: str = "dibao", *, on: dt.date = DECIDED, **fields: Any) -> Case:
-    """A decided case of the household (as the procedure leaves it when closed), with the
-    entitlement its approval makes."""
-    fields.setdefault("outcome", "approved")
-    if fields["outcome"] == "approved" and kind in PAID_KINDS:
-        fields.setdefault("decided_amount", Decimal("500.00"))  # a paid approval has its amount
-    with transaction.atomic():
-        case = Case.unscoped.create(
-            number=f"T-{household.id}-{kind}-{on:%Y%m%d}",
-            kind=kind,
-            state="closed",
-            household=household,
-            region_code=household.region_code,
-            township_code=household.region_code[:9],
-            channel="window",
-            applied_on=on - dt.timedelta(days=30),
-            decided_on=on,
-            **fields,
-        )
-        if case.outcome == "approved":
-            entitlements_from_decisions(actor=None, cases=[case], today=on)
-    return case
+    """A decided case of the household, with the entitlement its approval makes."""
+    return decided_case(  # type: ignore[no-any-return]
+        household, kind, on=on, number=f"T-{household.id}-{kind}-{on:%Y%m%d}", **fields
+    )
 
 
 @pytest.fixture
