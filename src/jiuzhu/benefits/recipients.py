@@ -41,7 +41,6 @@ SCHEMA: dict[str, Any] = {
     "decided_on": pl.Date,
     "start_month": pl.Date,
     "end_month": pl.Date,
-    "closed_on": pl.Date,
 }
 COLUMNS = ("household_id", "household", "region", "residence", "category", "categories",
            "status", "case", "decided_on")  # fmt: skip
@@ -57,6 +56,7 @@ def entitlements_running(
     rows = (
         Entitlement.objects.filter(
             Q(end_month__isnull=True) | Q(end_month__gte=month),
+            Q(household__closed_on__isnull=True) | Q(household__closed_on__gt=as_of),
             region_code__startswith=prefix,
             category__in=wanted,
             one_off=False,
@@ -76,13 +76,9 @@ def entitlements_running(
             "decided_on",
             "start_month",
             "end_month",
-            "household__closed_on",
         )
     )
-    frame = query_frame(rows, SCHEMA)
-    return frame.filter(pl.col("closed_on").is_null() | (pl.col("closed_on") > as_of)).drop(
-        "closed_on"
-    )
+    return query_frame(rows, SCHEMA)
 
 
 def recipients(
